@@ -1,0 +1,457 @@
+"""THE adversarial loop, shared by every task head.
+
+A task head says what its nets are and how to score them; the trainer does the rest. One
+training step, as in pytorch/examples' DCGAN::
+
+    fake = task.generate(batch)                       # G forward, graph kept for the G step
+    with frozen(G):  task.d_loss(batch, detached(fake)) → backward → D optimizer step
+    with frozen(D):  task.g_loss(batch, fake)           → backward → G optimizer step
+
+"Frozen" means ``requires_grad=False`` (no gradient is computed for those parameters, so none can
+leak into an update) and, under DDP, no gradient synchronisation. Around that core: mixed precision,
+EMA of the generators, LR schedules, JSONL metrics with discriminator accuracy, sample grids each
+epoch, atomic checkpoints with exact resume, a NaN/inf guard, and DDP via torchrun.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import math
+import random
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Protocol
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+from . import distributed as ddp
+from .checkpoint import load_state, save_state, save_weights
+from .device import autocast, autocast_dtype, resolve_device
+from .logging import MetricsLog, image_grid, plot_curves, write_gif, write_png
+
+CHECKPOINT = "checkpoint.safetensors"
+
+
+class Task(Protocol):
+    """What a task head provides. Images are float NCHW in [-1, 1]."""
+
+    name: str
+    generators: dict[str, nn.Module]
+    discriminators: dict[str, nn.Module]
+
+    def optimizers(self) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
+        """(generator optimizer, discriminator optimizer), built over the nets above."""
+
+    def generate(self, batch: Any) -> Any:
+        """Run the generators on a batch; the result feeds both the D and the G step."""
+
+    def d_loss(self, batch: Any, fake: Any) -> tuple[Tensor, dict[str, float]]:
+        """Discriminator loss (``fake`` arrives detached) and logs incl. ``d_acc_real/_fake``."""
+
+    def g_loss(self, batch: Any, fake: Any) -> tuple[Tensor, dict[str, float]]:
+        """Generator loss and logs."""
+
+    def samples(self, generators: dict[str, nn.Module]) -> Tensor:
+        """Images for the sample grid, from fixed inputs, so epochs can be compared."""
+
+    def exports(self) -> dict[str, str]:
+        """Weights to write at each epoch end: file stem → generator name."""
+
+    def weights_metadata(self) -> dict[str, Any]:
+        """Extra metadata for exported weights (task, image size, ...)."""
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN/inf; the last good checkpoint is kept."""
+
+
+@dataclass
+class TrainConfig:
+    """Knobs shared by every task; paper defaults live in each task's own config."""
+
+    out: Path
+    epochs: int | None = None
+    iters: int | None = None
+    batch_size: int = 64
+    seed: int = 0
+    device: str = "auto"
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16
+    lr_schedule: str = "constant"  # constant | linear (constant, then linear to 0) | cosine
+    decay_start: float = 0.5  # fraction of training after which "linear" starts decaying
+    d_steps: int = 1  # discriminator updates per generator update (5 for WGAN-GP)
+    ema: float | None = None  # e.g. 0.999: keep an exponential moving average of G
+    log_every: int = 20
+    checkpoint_every: int = 500
+    num_workers: int = 0
+    channels_last: bool = False
+    progress: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)  # task config, recorded in run.json
+
+
+class EpochSampler(Sampler[int]):
+    """A fresh permutation per epoch from ``(seed, epoch)``: the data order is a pure function of
+    the step, so a resumed run sees exactly the batches an uninterrupted run would. Under DDP each
+    rank takes every ``world``-th index, so the ranks' batches together form the global batch."""
+
+    def __init__(self, n: int, seed: int, epoch: int, rank: int = 0, world: int = 1, skip: int = 0):
+        self.n, self.seed, self.epoch, self.rank, self.world, self.skip = n, seed, epoch, rank, world, skip
+
+    def _indices(self) -> list[int]:
+        g = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
+        perm = torch.randperm(self.n, generator=g)
+        usable = self.n - self.n % self.world
+        return perm[:usable][self.rank :: self.world][self.skip :].tolist()
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._indices())
+
+    def __len__(self) -> int:
+        return max(0, self.n // self.world - self.skip)
+
+
+def _to_device(batch: Any, device: torch.device, channels_last: bool) -> Any:
+    if isinstance(batch, Tensor):
+        batch = batch.to(device, non_blocking=True)
+        if channels_last and batch.dim() == 4:
+            batch = batch.contiguous(memory_format=torch.channels_last)
+        return batch
+    if isinstance(batch, dict):
+        return {k: _to_device(v, device, channels_last) for k, v in batch.items()}
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(_to_device(v, device, channels_last) for v in batch)
+    return batch
+
+
+def _detached(x: Any) -> Any:
+    if isinstance(x, Tensor):
+        return x.detach()
+    if isinstance(x, dict):
+        return {k: _detached(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return type(x)(_detached(v) for v in x)
+    return x
+
+
+def lr_factor(schedule: str, step: int, total: int, decay_start: float) -> float:
+    """Multiplier of the base learning rate at ``step`` of ``total``."""
+    if schedule == "constant":
+        return 1.0
+    if schedule == "linear":  # CycleGAN: constant for the first part, then linearly to zero
+        start = int(decay_start * total)
+        return 1.0 if step < start else max(0.0, 1.0 - (step - start) / max(1, total - start))
+    if schedule == "cosine":
+        return 0.5 * (1 + math.cos(math.pi * min(step, total) / max(1, total)))
+    raise ValueError(f"unknown lr schedule {schedule!r}; use constant, linear or cosine")
+
+
+class Trainer:
+    """Trains a :class:`Task` on a dataset into ``config.out``; see the module docstring."""
+
+    def __init__(self, task: Task, dataset: Dataset, config: TrainConfig):
+        self.task, self.dataset, self.cfg = task, dataset, config
+        self.out = Path(config.out)
+        base_device = resolve_device(config.device)
+        self.dist = ddp.init_from_env(base_device)
+        self.device = ddp.device_for(base_device, self.dist)
+        self.dtype = autocast_dtype(self.device, config.precision)
+        if config.batch_size % self.dist.world:
+            raise ValueError(f"--batch-size {config.batch_size} must be divisible by the {self.dist.world} processes")
+        self.local_batch = config.batch_size // self.dist.world
+        self.batches_per_epoch = (len(dataset) // self.dist.world) // self.local_batch
+        self.steps_per_epoch = self.batches_per_epoch // config.d_steps
+        if self.steps_per_epoch < 1:
+            raise ValueError(
+                f"the dataset has {len(dataset)} items: too few for one step at batch size {config.batch_size}"
+            )
+        if (config.epochs is None) == (config.iters is None):
+            raise ValueError("give exactly one of epochs or iters")
+        self.total_steps = config.iters or config.epochs * self.steps_per_epoch
+        self.total_epochs = math.ceil(self.total_steps / self.steps_per_epoch)
+
+        torch.manual_seed(config.seed + self.dist.rank)
+        np.random.seed(config.seed + self.dist.rank)
+        random.seed(config.seed + self.dist.rank)
+        fmt = torch.channels_last if config.channels_last else torch.preserve_format
+        for nets in (task.generators, task.discriminators):
+            for name, net in nets.items():
+                nets[name] = ddp.wrap(net.to(self.device, memory_format=fmt), self.dist, self.device)
+        self.opt_g, self.opt_d = task.optimizers()
+        total, sched, start = self.total_steps, config.lr_schedule, config.decay_start
+        lam = lambda s: lr_factor(sched, s, total, start)  # noqa: E731
+        lr_factor(sched, 0, total, start)  # validate the name now, not at the first step
+        self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, lam)
+        self.sched_d = torch.optim.lr_scheduler.LambdaLR(self.opt_d, lam)
+        fp16 = self.dtype == torch.float16
+        self.scaler_g = torch.amp.GradScaler(self.device.type, enabled=fp16)
+        self.scaler_d = torch.amp.GradScaler(self.device.type, enabled=fp16)
+        self.ema = (
+            {k: copy.deepcopy(ddp.unwrap(g)).eval().requires_grad_(False) for k, g in task.generators.items()}
+            if config.ema
+            else {}
+        )
+        self.step = 0
+        self.metrics = MetricsLog(self.out / "metrics.jsonl")
+
+    # ------------------------------------------------------------------ one adversarial step
+    @contextlib.contextmanager
+    def frozen(self, nets: dict[str, nn.Module]) -> Iterator[None]:
+        """Freeze ``nets`` for the partner's step: no gradients, no DDP sync; restored afterwards."""
+        with contextlib.ExitStack() as stack:
+            for net in nets.values():
+                net.requires_grad_(False)
+                stack.enter_context(ddp.no_sync(net))
+            try:
+                yield
+            finally:
+                for net in nets.values():
+                    net.requires_grad_(True)
+
+    def _backward_step(self, loss: Tensor, which: str, opt, scaler) -> None:
+        if not torch.isfinite(loss.detach()).all():
+            raise TrainingDiverged(
+                f"{which} loss became {loss.item()} at step {self.step + 1}; the last good checkpoint in "
+                f"{self.out / CHECKPOINT} is kept. Try a lower learning rate, --precision fp32, or another GAN loss."
+            )
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+        opt.zero_grad(set_to_none=True)
+
+    def d_step(self, batch: Any, fake: Any) -> dict[str, float]:
+        """One discriminator update with the generators frozen."""
+        with self.frozen(self.task.generators):
+            with autocast(self.device, self.dtype):
+                loss, logs = self.task.d_loss(batch, _detached(fake))
+            self._backward_step(loss, "discriminator", self.opt_d, self.scaler_d)
+        return {"d_loss": loss.item(), **logs}
+
+    def g_step(self, batch: Any, fake: Any) -> dict[str, float]:
+        """One generator update with the discriminators frozen."""
+        with self.frozen(self.task.discriminators):
+            with autocast(self.device, self.dtype):
+                loss, logs = self.task.g_loss(batch, fake)
+            self._backward_step(loss, "generator", self.opt_g, self.scaler_g)
+        return {"g_loss": loss.item(), **logs}
+
+    def train_step(self, batches: list[Any]) -> dict[str, float]:
+        """``d_steps`` discriminator updates (one per batch), then one generator update."""
+        logs: dict[str, float] = {}
+        for i, batch in enumerate(batches):
+            last = i == len(batches) - 1
+            with torch.set_grad_enabled(last), autocast(self.device, self.dtype):
+                fake = self.task.generate(batch)
+            logs = self.d_step(batch, fake)
+        logs |= self.g_step(batch, fake)
+        self.sched_g.step()
+        self.sched_d.step()
+        self._update_ema()
+        self.step += 1
+        return logs
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        for name, avg in self.ema.items():
+            live = ddp.unwrap(self.task.generators[name])
+            for a, p in zip(avg.parameters(), live.parameters()):
+                a.lerp_(p.detach(), 1.0 - self.cfg.ema)
+            for a, b in zip(avg.buffers(), live.buffers()):
+                a.copy_(b)
+
+    # ------------------------------------------------------------------------------ the loop
+    def _loader(self, epoch: int, skip_batches: int) -> DataLoader:
+        sampler = EpochSampler(
+            len(self.dataset), self.cfg.seed, epoch, self.dist.rank, self.dist.world, skip_batches * self.local_batch
+        )
+        return DataLoader(
+            self.dataset,
+            batch_size=self.local_batch,
+            sampler=sampler,
+            drop_last=True,
+            num_workers=self.cfg.num_workers,
+            pin_memory=self.device.type == "cuda",
+        )
+
+    def fit(self, resume: bool = False, max_steps: int | None = None) -> dict[str, Any]:
+        """Train to the configured length (or stop after global step ``max_steps``, e.g. to pause).
+
+        Returns a summary: steps, seconds, images per second, last averaged metrics.
+        """
+        ckpt = self.out / CHECKPOINT
+        if resume:
+            if not ckpt.exists():
+                raise FileNotFoundError(f"--resume: no checkpoint in {self.out}")
+            self._load(ckpt)
+        elif ckpt.exists():
+            raise FileExistsError(f"{self.out} already holds a training run; pass --resume or choose another --out")
+        if self.dist.is_main:
+            self.out.mkdir(parents=True, exist_ok=True)
+            (self.out / "samples").mkdir(exist_ok=True)
+            self._write_run_json()
+            if resume:
+                self.metrics.truncate_after(self.step)
+            else:
+                self._save_samples(0)
+        stop = min(self.total_steps, max_steps or self.total_steps)
+        sums: dict[str, float] = defaultdict(float)
+        count, t0, start_step, last_logged = 0, time.perf_counter(), self.step, {}
+        t_log = t0
+        with self._progress() as bar:
+            task_id = bar.add_task("train", total=self.total_steps, completed=self.step, info="")
+            while self.step < stop:
+                epoch, in_epoch = divmod(self.step, self.steps_per_epoch)
+                loader = iter(self._loader(epoch, in_epoch * self.cfg.d_steps))
+                while in_epoch < self.steps_per_epoch and self.step < stop:
+                    batches = [
+                        _to_device(next(loader), self.device, self.cfg.channels_last) for _ in range(self.cfg.d_steps)
+                    ]
+                    for k, v in self.train_step(batches).items():
+                        sums[k] += v
+                    count += 1
+                    in_epoch += 1
+                    if self.step % self.cfg.log_every == 0 or self.step == stop:
+                        now = time.perf_counter()
+                        avg = ddp.all_mean({k: v / count for k, v in sums.items()}, self.dist, self.device)
+                        img_s = count * self.cfg.batch_size * self.cfg.d_steps / (now - t_log)
+                        last_logged = {"step": self.step, "epoch": epoch + 1, **avg, "img_s": img_s,
+                                       "lr": self.sched_g.get_last_lr()[0], "time": now - t0}
+                        if self.dist.is_main:
+                            self.metrics.write(last_logged)
+                        bar.update(task_id, completed=self.step, info=self._bar_text(epoch, last_logged))
+                        sums.clear()
+                        count, t_log = 0, now
+                    epoch_done = in_epoch == self.steps_per_epoch
+                    if epoch_done or self.step % self.cfg.checkpoint_every == 0 or self.step == stop:
+                        self._save(ckpt)
+                    if epoch_done:
+                        self._end_epoch(epoch + 1)
+        seconds = time.perf_counter() - t0
+        done = self.step - start_step
+        return {
+            "steps": done,
+            "seconds": seconds,
+            "img_s": done * self.cfg.batch_size * self.cfg.d_steps / seconds if seconds > 0 else 0.0,
+            "last": last_logged,
+        }
+
+    def _bar_text(self, epoch: int, m: dict[str, float]) -> str:
+        acc = ""
+        if "d_acc_real" in m:
+            acc = f" D acc real/fake {100 * m['d_acc_real']:.0f}%/{100 * m['d_acc_fake']:.0f}%"
+        return (
+            f"epoch {epoch + 1}/{self.total_epochs} step {self.step} "
+            f"D {m.get('d_loss', float('nan')):.3f} G {m.get('g_loss', float('nan')):.3f}{acc} {m['img_s']:.0f} img/s"
+        )
+
+    def _progress(self):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        return Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[info]}"),
+            disable=not (self.cfg.progress and self.dist.is_main),
+        )
+
+    # ------------------------------------------------------------------- outputs and state
+    def generators_for_inference(self) -> dict[str, nn.Module]:
+        """EMA generators when EMA is on, else the live ones (unwrapped from DDP)."""
+        return self.ema or {k: ddp.unwrap(g) for k, g in self.task.generators.items()}
+
+    def _end_epoch(self, epoch: int) -> None:
+        if not self.dist.is_main:
+            return
+        self._save_samples(epoch)
+        frames = sorted((self.out / "samples").glob("epoch_*.png"))
+        write_gif(self.out / "training.gif", frames)
+        plot_curves(self.metrics.read(), self.out / "curves.png")
+        self.export()
+
+    @torch.no_grad()
+    def _save_samples(self, epoch: int) -> None:
+        gens = self.generators_for_inference()
+        modes = {k: g.training for k, g in gens.items()}
+        for g in gens.values():
+            g.eval()
+        with autocast(self.device, self.dtype):
+            images = self.task.samples(gens)
+        for k, g in gens.items():
+            g.train(modes[k])
+        write_png(self.out / "samples" / f"epoch_{epoch:03d}.png", image_grid(images.float()))
+
+    def export(self) -> list[Path]:
+        """Write each exported generator as ``<stem>.safetensors`` (config in metadata)."""
+        from ganapps.nets import spec_of
+
+        gens = self.generators_for_inference()
+        paths = []
+        for stem, name in self.task.exports().items():
+            spec = spec_of(gens[name]) | self.task.weights_metadata() | {"trained_steps": self.step}
+            path = self.out / f"{stem}.safetensors"
+            save_weights(path, gens[name], spec)
+            paths.append(path)
+        return paths
+
+    def _write_run_json(self) -> None:
+        info = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self.cfg).items()}
+        info |= {"task": self.task.name, "world_size": self.dist.world, "total_steps": self.total_steps}
+        (self.out / "run.json").write_text(json.dumps(info, indent=2))
+
+    def _rng_states(self) -> dict[str, Any]:
+        torch_states = ddp.all_gather_tensor(torch.get_rng_state().to(self.device), self.dist)
+        return {
+            "torch": [s.cpu() for s in torch_states],
+            "cuda": torch.cuda.get_rng_state(self.device) if self.device.type == "cuda" else None,
+            "numpy": np.random.get_state(),
+            "python": random.getstate(),
+        }
+
+    def _save(self, path: Path) -> None:
+        rng = self._rng_states()  # a collective: every rank takes part
+        if self.dist.is_main:
+            state = {
+                "step": self.step,
+                "nets": {k: ddp.unwrap(m).state_dict() for k, m in {**self.task.generators, **self.task.discriminators}.items()},
+                "ema": {k: m.state_dict() for k, m in self.ema.items()},
+                "opt_g": self.opt_g.state_dict(),
+                "opt_d": self.opt_d.state_dict(),
+                "sched_g": self.sched_g.state_dict(),
+                "sched_d": self.sched_d.state_dict(),
+                "scaler_g": self.scaler_g.state_dict(),
+                "scaler_d": self.scaler_d.state_dict(),
+                "task": self.task.state_dict() if hasattr(self.task, "state_dict") else {},
+                "rng": rng,
+            }
+            save_state(path, state)
+        ddp.barrier(self.dist)
+
+    def _load(self, path: Path) -> None:
+        state = load_state(path)
+        nets = {**self.task.generators, **self.task.discriminators}
+        for k, m in nets.items():
+            ddp.unwrap(m).load_state_dict(state["nets"][k])
+        for k, m in self.ema.items():
+            m.load_state_dict(state["ema"][k])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.sched_g.load_state_dict(state["sched_g"])
+        self.sched_d.load_state_dict(state["sched_d"])
+        self.scaler_g.load_state_dict(state["scaler_g"])
+        self.scaler_d.load_state_dict(state["scaler_d"])
+        if hasattr(self.task, "load_state_dict"):
+            self.task.load_state_dict(state["task"])
+        rng = state["rng"]
+        torch_states = rng["torch"]
+        torch.set_rng_state(torch_states[self.dist.rank] if self.dist.rank < len(torch_states) else torch_states[0])
+        if self.device.type == "cuda" and rng["cuda"] is not None:
+            torch.cuda.set_rng_state(rng["cuda"], self.device)
+        np.random.set_state(rng["numpy"])
+        random.setstate(rng["python"])
+        self.step = int(state["step"])

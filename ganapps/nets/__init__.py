@@ -1,0 +1,42 @@
+"""Network registry: architecture name → (config dataclass, module class).
+
+Every net keeps its hyper-parameters in a small dataclass (``net.config``); the pair ``{"arch",
+"config"}`` is what a weights file stores, so :func:`build` rebuilds any net from a file alone.
+The registry is an explicit table, not import-time magic: adding a net is one line here.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from typing import Any
+
+from torch import nn
+
+from .classifier import SmallClassifier, SmallClassifierConfig
+from .dcgan import DCGANDiscriminator, DCGANDiscriminatorConfig, DCGANGenerator, DCGANGeneratorConfig
+
+ARCHS: dict[str, tuple[type, type[nn.Module]]] = {
+    "dcgan_generator": (DCGANGeneratorConfig, DCGANGenerator),
+    "dcgan_discriminator": (DCGANDiscriminatorConfig, DCGANDiscriminator),
+    "small_classifier": (SmallClassifierConfig, SmallClassifier),
+}
+
+
+def spec_of(net: nn.Module) -> dict[str, Any]:
+    """``{"arch", "config"}`` of a registered net, as stored in weights metadata."""
+    for arch, (_, cls) in ARCHS.items():
+        if type(net) is cls:
+            return {"arch": arch, "config": asdict(net.config)}
+    raise TypeError(f"{type(net).__name__} is not a registered ganapps net")
+
+
+def build(arch: str, config: dict[str, Any]) -> nn.Module:
+    """Instantiate a registered net from its stored config (unknown keys are an error)."""
+    if arch not in ARCHS:
+        raise ValueError(f"unknown architecture {arch!r}; known: {', '.join(sorted(ARCHS))}")
+    config_cls, net_cls = ARCHS[arch]
+    known = {f.name for f in fields(config_cls)}
+    unknown = set(config) - known
+    if unknown:
+        raise ValueError(f"config for {arch!r} has unknown keys: {', '.join(sorted(unknown))}")
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}
+    return net_cls(config_cls(**values))

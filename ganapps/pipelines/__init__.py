@@ -1,0 +1,1 @@
+"""Inference: rebuild a net from its weights file, preprocess, run, postprocess."""

@@ -1,0 +1,86 @@
+"""The shipped weights: name → file in ``weights/``, with what a user needs to choose one.
+
+Integrity: ``weights/SHA256SUMS`` (``sha256sum`` format) lists every shipped file; a shipped file
+whose hash does not match is reported, never silently used. Files are looked up in
+``$GANAPPS_WEIGHTS`` if set, else in the ``weights/`` folder of the source checkout.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ShippedModel:
+    name: str
+    task: str
+    data: str
+    metric: str  # the headline measured figure, from the model card
+
+
+REGISTRY: dict[str, ShippedModel] = {
+    m.name: m
+    for m in [
+        ShippedModel("dcgan-fashion", "generate", "Fashion-MNIST, 60k train", "see weights/dcgan-fashion.md"),
+        ShippedModel("fmnist-classifier", "classify (FID features)", "Fashion-MNIST, 60k train", "see weights/fmnist-classifier.md"),
+    ]
+}
+
+
+class UnknownModel(ValueError):
+    pass
+
+
+class CorruptWeights(ValueError):
+    pass
+
+
+def weights_dir() -> Path:
+    env = os.environ.get("GANAPPS_WEIGHTS")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "weights"
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _expected_hashes(folder: Path) -> dict[str, str]:
+    sums = folder / "SHA256SUMS"
+    if not sums.exists():
+        return {}
+    pairs = (line.split(maxsplit=1) for line in sums.read_text().splitlines() if line.strip())
+    return {name.strip().lstrip("*"): digest for digest, name in pairs}
+
+
+def suggest(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def resolve(name_or_path: str, task: str | None = None) -> Path:
+    """A shipped model's verified file, or the path a user gave (which must exist)."""
+    if name_or_path in REGISTRY:
+        folder = weights_dir()
+        path = folder / f"{name_or_path}.safetensors"
+        if not path.exists():
+            raise FileNotFoundError(f"shipped model {name_or_path!r} is missing: no {path}")
+        expected = _expected_hashes(folder).get(path.name)
+        if expected is None:
+            raise CorruptWeights(f"{path}: not listed in {folder / 'SHA256SUMS'}; refusing an unverified shipped file")
+        if sha256(path) != expected:
+            raise CorruptWeights(f"{path}: sha256 does not match SHA256SUMS (corrupted or modified file)")
+        return path
+    path = Path(name_or_path)
+    if path.suffix in (".safetensors",) or os.sep in name_or_path or path.exists():
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such model file")
+        return path
+    choices = [n for n, m in REGISTRY.items() if task is None or m.task == task]
+    raise UnknownModel(f"unknown model {name_or_path!r}{suggest(name_or_path, choices)}; run 'ganapps models' to list them")
