@@ -61,6 +61,15 @@ def friendly_errors(fn: Callable) -> Callable:
     return wrapper
 
 
+def finish_batch(written: int, failures: list[str], what: str = "images") -> None:
+    """Report a batch over user files: failures listed one per line; exit 1 if any failed."""
+    for line in failures:
+        err_console.print(f"[red]failed:[/red] {line}", highlight=False)
+    console.print(f"wrote {written} {what}" + (f", {len(failures)} failed" if failures else ""))
+    if failures:
+        raise typer.Exit(1)
+
+
 # ------------------------------------------------------------------------------------- train
 @train_app.command("dcgan")
 @friendly_errors
