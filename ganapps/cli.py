@@ -105,6 +105,28 @@ def train_dcgan(
     _report_training(trainer, summary)
 
 
+@train_app.command("classifier")
+@friendly_errors
+def train_classifier_cmd(
+    data: Path = typer.Option(..., "--data", help="Folder with MNIST-style IDX files (train and t10k)."),
+    out: Path = typer.Option(..., "--out", help="Where to write the classifier (.safetensors)."),
+    epochs: int = typer.Option(8, "--epochs"),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    """The small Fashion-MNIST classifier whose features score generators (FID/KID)."""
+    from ganapps.data.idx import IDXImages
+    from ganapps.eval.classifier import accuracy, save_classifier, train_classifier
+    from ganapps.eval.generate import FASHION_CLASSES
+
+    if out.suffix != ".safetensors":
+        raise UsageError(f"--out {out}: the classifier is written as .safetensors")
+    train, test = IDXImages(data, "train"), IDXImages(data, "test")
+    net = train_classifier(train, epochs=epochs, seed=seed)
+    acc = accuracy(net, test.float_images(), test.labels)
+    save_classifier(net, out, acc, FASHION_CLASSES)
+    console.print(f"test accuracy {100 * acc:.2f}% on {len(test)} images; wrote {out}")
+
+
 def _report_training(trainer, summary: dict) -> None:
     if not trainer.dist.is_main:
         return

@@ -275,6 +275,9 @@ class Trainer:
             drop_last=True,
             num_workers=self.cfg.num_workers,
             pin_memory=self.device.type == "cuda",
+            # A private generator: creating the iterator must not draw from the global RNG, or a
+            # resumed run (which creates it mid-epoch) would diverge from an uninterrupted one.
+            generator=torch.Generator().manual_seed(self.cfg.seed * 1_000_003 + epoch),
         )
 
     def fit(self, resume: bool = False, max_steps: int | None = None) -> dict[str, Any]:

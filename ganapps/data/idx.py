@@ -75,3 +75,8 @@ class IDXImages(Dataset):
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         return self.images[i].float() / 127.5 - 1.0, self.labels[i]
+
+    def float_images(self, index: torch.Tensor | None = None) -> torch.Tensor:
+        """All (or the indexed) images at once, as floats in [-1, 1]."""
+        images = self.images if index is None else self.images[index]
+        return images.float() / 127.5 - 1.0

@@ -63,6 +63,10 @@ class DCGANGenerator(nn.Module):
     def forward(self, z: Tensor) -> Tensor:
         return self.net(z.reshape(z.shape[0], self.config.nz, 1, 1))
 
+    def example_input(self) -> Tensor:
+        """A latent batch of one, for export/tracing."""
+        return torch.zeros(1, self.config.nz)
+
     def sample_latent(self, n: int, generator: torch.Generator | None = None, device=None) -> Tensor:
         """Standard-normal latents; a seeded ``generator`` makes samples reproducible."""
         return torch.randn(n, self.config.nz, 1, 1, generator=generator, device=device)

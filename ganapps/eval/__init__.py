@@ -1,0 +1,1 @@
+"""Quality measurement: feature-space distances, classifiers, task-specific metrics."""

@@ -1,0 +1,48 @@
+"""Does the generator draw the data? Classifier-feature FID/KID and the class histogram.
+
+The same figures for real *test* images against real *train* images are the floor: what a perfect
+generator (one that draws fresh samples from the data distribution) would score.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ganapps.data.idx import IDXImages
+from ganapps.pipelines.base import load_net
+from ganapps.weights import resolve
+
+from .classifier import predict
+from .distances import frechet_distance, kernel_distance
+
+FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
+
+def evaluate_generator(model: str, data: Path, classifier: str, n: int = 10000, seed: int = 0) -> dict[str, Any]:
+    from ganapps.pipelines.generate import GeneratePipeline
+
+    clf, spec = load_net(resolve(classifier))
+    classes = spec.get("classes") or [str(i) for i in range(clf.config.num_classes)]
+    test = IDXImages(data, "test")
+    train = IDXImages(data, "train")
+    real_test = test.float_images()
+    gen = torch.Generator().manual_seed(seed)
+    real_train = train.float_images(torch.randperm(len(train), generator=gen)[: len(test)])
+    fake = GeneratePipeline(resolve(model)).tensors(n, seed=seed)
+
+    f_test, p_test = predict(clf, real_test)
+    f_train, _ = predict(clf, real_train)
+    f_fake, p_fake = predict(clf, fake)
+    counts = torch.bincount(p_fake.argmax(1), minlength=len(classes)).double() / len(fake)
+    return {
+        "n_real": len(real_test),
+        "fid": frechet_distance(f_fake, f_test),
+        "kid": kernel_distance(f_fake, f_test),
+        "fid_floor": frechet_distance(f_train, f_test),
+        "kid_floor": kernel_distance(f_train, f_test),
+        "test_accuracy": (p_test.argmax(1) == test.labels).double().mean().item(),
+        "confidence": p_fake.max(1).values.mean().item(),
+        "histogram": dict(zip(classes, counts.tolist())),
+    }

@@ -1,0 +1,44 @@
+"""Export a generator from a weights file to ONNX (dynamic batch, height, width) or TorchScript.
+
+Every exportable net provides ``example_input()``: a latent batch for synthesis nets, an image for
+image-to-image nets. Image dimensions are exported as dynamic, so one ONNX file serves any size
+(within the net's stride requirement).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+
+from ganapps.pipelines.base import load_net
+
+FORMATS = ("onnx", "torchscript")
+
+
+def export_model(weights: str | os.PathLike, fmt: str, output: str | os.PathLike) -> Path:
+    """Write ``weights``' network to ``output`` in ``fmt``; atomic (temp file, then rename)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; choose {' or '.join(FORMATS)}")
+    net, _ = load_net(weights, "cpu")
+    if not hasattr(net, "example_input"):
+        raise ValueError(f"{weights}: {type(net).__name__} cannot be exported (not a generator)")
+    example = net.example_input()
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+    os.close(fd)
+    try:
+        if fmt == "onnx":
+            dims = {0: "batch"} if example.dim() == 2 else {0: "batch", 2: "height", 3: "width"}
+            torch.onnx.export(
+                net, (example,), tmp, dynamo=False, opset_version=17, input_names=["input"],
+                output_names=["output"], dynamic_axes={"input": dims, "output": {0: "batch", 2: "height", 3: "width"}},
+            )
+        else:
+            torch.jit.trace(net, example).save(tmp)
+        os.replace(tmp, output)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return output
