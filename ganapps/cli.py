@@ -20,8 +20,8 @@ eval_app = typer.Typer(no_args_is_help=True, help="Measure a model's quality.")
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 _state = {"debug": False}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import torch
@@ -30,14 +31,17 @@ def export_model(weights: str | os.PathLike, fmt: str, output: str | os.PathLike
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
     os.close(fd)
     try:
-        if fmt == "onnx":
-            dims = {0: "batch"} if example.dim() == 2 else {0: "batch", 2: "height", 3: "width"}
-            torch.onnx.export(
-                net, (example,), tmp, dynamo=False, opset_version=17, input_names=["input"],
-                output_names=["output"], dynamic_axes={"input": dims, "output": {0: "batch", 2: "height", 3: "width"}},
-            )
-        else:
-            torch.jit.trace(net, example).save(tmp)
+        with warnings.catch_warnings():
+            # Both exporters warn that they are "legacy"; they are the ones that work offline on CPU.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            if fmt == "onnx":
+                dims = {0: "batch"} if example.dim() == 2 else {0: "batch", 2: "height", 3: "width"}
+                torch.onnx.export(
+                    net, (example,), tmp, dynamo=False, opset_version=17, input_names=["input"],
+                    output_names=["output"], dynamic_axes={"input": dims, "output": {0: "batch", 2: "height", 3: "width"}},
+                )
+            else:
+                torch.jit.trace(net, example).save(tmp)
         os.replace(tmp, output)
     finally:
         Path(tmp).unlink(missing_ok=True)

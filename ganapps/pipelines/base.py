@@ -26,9 +26,9 @@ def load_net(path: str | Path, device: str | torch.device = "cpu") -> tuple[nn.M
         first = missing[0] if missing else unexpected[0]
         kind = "missing tensor" if missing else "unexpected tensor"
         raise CheckpointError(f"{path}: {kind} {first!r} for architecture {spec['arch']!r}")
-    for k, t in tensors.items():
-        if t.shape != expected[k].shape:
-            raise CheckpointError(f"{path}: tensor {k!r} has shape {tuple(t.shape)}, expected {tuple(expected[k].shape)}")
+    for k, want in expected.items():  # in the net's own order, so "first" means first layer
+        if tensors[k].shape != want.shape:
+            raise CheckpointError(f"{path}: tensor {k!r} has shape {tuple(tensors[k].shape)}, expected {tuple(want.shape)}")
     net.load_state_dict({k: t.float() if t.is_floating_point() else t for k, t in tensors.items()})
     device = resolve_device(device) if isinstance(device, str) else device
     return net.to(device).eval().requires_grad_(False), spec
