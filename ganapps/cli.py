@@ -152,10 +152,8 @@ def generate(
     device: str = typer.Option("cpu", "--device", help="cpu | cuda | auto"),
 ) -> None:
     """Synthesise images from random noise (DCGAN)."""
-    import torch
-
     from ganapps.api import load
-    from ganapps.core.logging import image_grid, write_png
+    from ganapps.core.logging import write_png
 
     if (output is None) == (out_dir is None):
         raise UsageError("give exactly one of -o FILE.png (a grid) or --out-dir DIR (one PNG per sample)")
@@ -164,14 +162,12 @@ def generate(
     pipe = load(model, device=device)
     if getattr(pipe, "task", None) != "generate":
         raise UsageError(f"{model} is not a generation model (task {pipe.task!r})")
-    images = pipe(n, seed=seed)
     if output is not None:
-        as_float = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 127.5 - 1
-        write_png(output, image_grid(as_float))
+        write_png(output, pipe.grid(n, seed=seed))
         console.print(f"wrote a grid of {n} images to {output}")
     else:
         out_dir.mkdir(parents=True, exist_ok=True)
-        for i, img in enumerate(images):
+        for i, img in enumerate(pipe(n, seed=seed)):
             write_png(out_dir / f"{seed}_{i:05d}.png", img)
         console.print(f"wrote {n} images to {out_dir}")
 

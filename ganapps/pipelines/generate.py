@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganapps.core.logging import to_uint8
+from ganapps.core.logging import image_grid, to_uint8
 
 from .base import load_net
 
@@ -28,6 +28,10 @@ class GeneratePipeline:
         z = self.net.sample_latent(n, generator=g)
         out = [to_uint8(self.net(z[i : i + batch_size].to(self.device))) for i in range(0, n, batch_size)]
         return np.concatenate(out)
+
+    def grid(self, n: int = 64, seed: int = 0) -> np.ndarray:
+        """The same ``n`` samples tiled into one image (H×W×C uint8), ready for ``write_png``."""
+        return image_grid(self.tensors(n, seed))
 
     @torch.inference_mode()
     def tensors(self, n: int, seed: int = 0, batch_size: int = 256) -> torch.Tensor:
