@@ -6,7 +6,11 @@ from pathlib import Path
 from ganapps.core.checkpoint import read_metadata
 from ganapps.weights import resolve
 
-PIPELINES = {"generate": "ganapps.pipelines.generate:GeneratePipeline"}
+PIPELINES = {
+    "generate": "ganapps.pipelines.generate:GeneratePipeline",
+    "translate": "ganapps.pipelines.translate:TranslatePipeline",
+    "upscale": "ganapps.pipelines.upscale:UpscalePipeline",
+}
 
 
 def load(name_or_path: str | Path, device: str = "cpu"):

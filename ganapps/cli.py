@@ -269,6 +269,460 @@ def eval_generate(
     console.print(hist)
 
 
+# ------------------------------------------------------- translate: CycleGAN and pix2pix (issue 3)
+def _report_dataset_warnings(build: Callable):
+    """Run ``build`` (which reads a dataset), printing its "skipped unreadable files" warning as one
+    plain line instead of Python's two-line warning format."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dataset = build()
+    for w in caught:
+        err_console.print(f"[yellow]warning:[/yellow] {w.message}", highlight=False)
+    return dataset
+
+
+def _train_length(epochs: Optional[int], iters: Optional[int], default_epochs: int) -> tuple[Optional[int], Optional[int]]:
+    if epochs is not None and iters is not None:
+        raise UsageError("give --epochs or --iters, not both")
+    return (default_epochs if epochs is None and iters is None else epochs), iters
+
+
+def _train_translation(
+    task, dataset, out: Path, epochs: Optional[int], iters: Optional[int], batch_size: int, seed: int, device: str,
+    precision: str, resume: bool, extra: dict,
+) -> None:
+    """Paper schedule for both heads: constant learning rate for the first half, then linear to 0."""
+    from ganapps.core.trainer import TrainConfig, Trainer
+
+    cfg = TrainConfig(
+        out=out, epochs=epochs, iters=iters, batch_size=batch_size, seed=seed, device=device, precision=precision,
+        lr_schedule="linear", decay_start=0.5, extra=extra,
+    )
+    trainer = Trainer(task, dataset, cfg)
+    summary = trainer.fit(resume=resume)
+    _report_training(trainer, summary)
+
+
+@train_app.command("cyclegan")
+@friendly_errors
+def train_cyclegan(
+    data: Path = typer.Option(..., "--data", help="Folder with trainA/ and trainB/ (unpaired images)."),
+    out: Path = typer.Option(..., "--out", help="Run folder: checkpoints, metrics, samples, curves, generator_AtoB/BtoA."),
+    size: int = typer.Option(256, "--size", help="Training crop; images are loaded 12% larger (286 for 256)."),
+    epochs: Optional[int] = typer.Option(
+        None, "--epochs", help="Passes over the larger domain (default 200: 100 constant LR + 100 decay)."
+    ),
+    iters: Optional[int] = typer.Option(None, "--iters", help="Generator updates, instead of --epochs."),
+    batch_size: int = typer.Option(1, "--batch-size"),
+    ngf: int = typer.Option(64, "--ngf", help="Generator width (32 trains ~4x faster on a CPU)."),
+    n_blocks: Optional[int] = typer.Option(None, "--n-blocks", help="Residual blocks (default 9 at 256 px and up, 6 below)."),
+    precision: str = typer.Option("auto", "--precision", help="auto (bf16 on AMX CPUs/GPUs) | fp32 | bf16 | fp16"),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+    seed: int = typer.Option(0, "--seed"),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
+) -> None:
+    """CycleGAN: unpaired translation between trainA and trainB (e.g. horse ↔ zebra)."""
+    from dataclasses import asdict
+
+    import torch
+
+    from ganapps.data.datasets import UnalignedDataset, fixed_batch, load_size_for
+    from ganapps.tasks.cyclegan import CycleGANConfig, CycleGANTask
+
+    epochs, iters = _train_length(epochs, iters, 200)
+    dataset = _report_dataset_warnings(lambda: UnalignedDataset(data, "train", load_size_for(size), seed))
+    task_cfg = CycleGANConfig(image_size=size, ngf=ngf, n_blocks=n_blocks)
+    torch.manual_seed(seed)  # --seed fixes the initial weights too
+    task = CycleGANTask(task_cfg, fixed_batch(dataset, task_cfg.samples))
+    extra = {"cyclegan": asdict(task_cfg), "data": str(data)}
+    _train_translation(task, dataset, out, epochs, iters, batch_size, seed, device, precision, resume, extra)
+
+
+@train_app.command("pix2pix")
+@friendly_errors
+def train_pix2pix(
+    data: Path = typer.Option(..., "--data", help="Folder with train/ of side-by-side A|B images (or photos, with --sketch)."),
+    out: Path = typer.Option(..., "--out", help="Run folder: checkpoints, metrics, samples, curves, generator."),
+    direction: str = typer.Option("AtoB", "--direction", help="AtoB | BtoA: which half is the input."),
+    sketch: bool = typer.Option(
+        False, "--sketch", help="DATA is a plain photo folder (or has train/): pair each photo with its line drawing."
+    ),
+    input_kind: Optional[str] = typer.Option(
+        None, "--input-kind", help="photo | labels | sketch, recorded in the weights (default: sketch with --sketch, else photo)."
+    ),
+    size: int = typer.Option(256, "--size", help="Training crop; images are loaded 12% larger (286 for 256)."),
+    epochs: Optional[int] = typer.Option(
+        None, "--epochs", help="Passes over the data (default 200: 100 constant LR + 100 decay)."
+    ),
+    iters: Optional[int] = typer.Option(None, "--iters", help="Generator updates, instead of --epochs."),
+    batch_size: int = typer.Option(1, "--batch-size"),
+    ngf: int = typer.Option(64, "--ngf", help="Generator width."),
+    precision: str = typer.Option("auto", "--precision", help="auto (bf16 on AMX CPUs/GPUs) | fp32 | bf16 | fp16"),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+    seed: int = typer.Option(0, "--seed"),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
+) -> None:
+    """pix2pix: paired translation (label map → photo, sketch → photo, ...)."""
+    from dataclasses import asdict
+
+    import torch
+
+    from ganapps.data.datasets import DIRECTIONS, AlignedDataset, SketchPairs, fixed_batch, load_size_for
+    from ganapps.tasks.pix2pix import INPUT_KINDS, Pix2PixConfig, Pix2PixTask
+
+    if direction not in DIRECTIONS:
+        raise UsageError(f"--direction must be AtoB or BtoA, not {direction!r}")
+    input_kind = input_kind or ("sketch" if sketch else "photo")
+    if input_kind not in INPUT_KINDS:
+        raise UsageError(f"--input-kind must be one of {', '.join(INPUT_KINDS)}, not {input_kind!r}")
+    if sketch and direction != "AtoB":
+        raise UsageError("--sketch makes drawing → photo pairs; --direction does not apply")
+    epochs, iters = _train_length(epochs, iters, 200)
+    load = load_size_for(size)
+    if sketch:
+        folder = data / "train" if (data / "train").is_dir() else data
+        dataset = _report_dataset_warnings(lambda: SketchPairs(folder, load))
+    else:
+        dataset = _report_dataset_warnings(lambda: AlignedDataset(data, "train", load, direction))
+    task_cfg = Pix2PixConfig(image_size=size, ngf=ngf, direction=direction, input_kind=input_kind)
+    torch.manual_seed(seed)  # --seed fixes the initial weights too
+    task = Pix2PixTask(task_cfg, fixed_batch(dataset, task_cfg.samples))
+    extra = {"pix2pix": asdict(task_cfg), "data": str(data), "sketch": sketch}
+    _train_translation(task, dataset, out, epochs, iters, batch_size, seed, device, precision, resume, extra)
+
+
+@train_app.command("domain-classifier")
+@friendly_errors
+def train_domain_classifier_cmd(
+    data: Path = typer.Option(..., "--data", help="Folder with trainA/ and trainB/ (and testA/, testB/ to report accuracy)."),
+    out: Path = typer.Option(..., "--out", help="Where to write the classifier (.safetensors)."),
+    size: int = typer.Option(128, "--size"),
+    epochs: int = typer.Option(10, "--epochs"),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    """The small A-vs-B classifier that 'ganapps eval translate' scores CycleGAN outputs with."""
+    from ganapps.eval.domain import accuracy_on_test, save_domain_classifier, train_domain_classifier
+
+    if out.suffix != ".safetensors":
+        raise UsageError(f"--out {out}: the classifier is written as .safetensors")
+    net = _report_dataset_warnings(lambda: train_domain_classifier(data, size, epochs, seed=seed))
+    acc = None
+    if (data / "testA").is_dir() and (data / "testB").is_dir():
+        acc, n = _report_dataset_warnings(lambda: accuracy_on_test(net, data))
+        console.print(f"accuracy on {n} real test images: {100 * acc:.1f}%")
+    save_domain_classifier(net, out, acc, data)
+    console.print(f"wrote {out}")
+
+
+def _translation_weights(task: Optional[str], model: Optional[str]) -> Path:
+    """The weights file for ``--model`` (a path or shipped name) or else the ``--task``'s shipped one."""
+    from ganapps.pipelines.translate import TASKS
+    from ganapps.weights import REGISTRY, resolve, weights_dir
+
+    if model is not None:
+        return resolve(model)
+    if task is None:
+        raise UsageError(f"give --task ({', '.join(TASKS)}) or --model PATH")
+    name = TASKS[task].weights
+    if name not in REGISTRY:
+        raise FileNotFoundError(
+            f"task {task!r}: its weights are not shipped yet (no {weights_dir() / name}.safetensors); "
+            "train a model and pass --model PATH"
+        )
+    return resolve(name)
+
+
+def _check_task(task: Optional[str]) -> None:
+    from ganapps.pipelines.translate import TASKS
+    from ganapps.weights import suggest
+
+    if task is not None and task not in TASKS:
+        raise UsageError(f"unknown task {task!r}{suggest(task, list(TASKS))}; choose one of {', '.join(TASKS)}")
+
+
+@app.command()
+@friendly_errors
+def translate(
+    inputs: list[str] = typer.Argument(..., help="Image files, folders or globs."),
+    output: Path = typer.Option(
+        ..., "-o", "--output", help="Output folder (one PNG per input, same stem), or FILE.png for one input."
+    ),
+    task: Optional[str] = typer.Option(None, "--task", help="horse2zebra | zebra2horse | facades | sketch2photo"),
+    model: Optional[str] = typer.Option(
+        None, "--model", help="A translation .safetensors exported by ganapps, instead of the task's weights."
+    ),
+    size: Optional[int] = typer.Option(None, "--size", help="Processing size of the shorter side (default: the training size)."),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing outputs."),
+) -> None:
+    """Translate images: horse ↔ zebra, facade label map → photo, line drawing → photo."""
+    from ganapps.pipelines.files import OutputPlanError, plan_outputs, run_batch
+    from ganapps.pipelines.translate import FileTranslator, TranslatePipeline
+
+    _check_task(task)
+    if size is not None and size < 8:
+        raise UsageError(f"--size must be at least 8, not {size}")
+    try:
+        pairs, problems = plan_outputs(inputs, output, overwrite)
+    except OutputPlanError as e:
+        raise UsageError(str(e)) from None
+    written: list[Path] = []
+    if pairs:
+        pipe = TranslatePipeline(_translation_weights(task, model), device)
+        work = FileTranslator(pipe, [src for src, _ in pairs], size)
+        result = run_batch(pairs, work, "translating")
+        written, problems = result.written, problems + result.failures
+        if written:
+            console.print(f"{len(written) / max(work.seconds, 1e-9):.2f} img/s on {pipe.device} (model time only)")
+    finish_batch(len(written), problems)
+
+
+@eval_app.command("translate")
+@friendly_errors
+def eval_translate(
+    task: str = typer.Option(..., "--task", help="horse2zebra | zebra2horse | facades | sketch2photo"),
+    data: Path = typer.Option(..., "--data", help="testA/testB (CycleGAN), test/ pairs (facades) or test photos (sketch2photo)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Weights to score instead of the task's shipped ones."),
+    classifier: Optional[str] = typer.Option(
+        None, "--classifier", help="Domain classifier (CycleGAN tasks): name or .safetensors."
+    ),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+) -> None:
+    """Translation-success rate (CycleGAN) or PSNR/SSIM/L1 against ground truth (pix2pix)."""
+    from ganapps.core.checkpoint import read_metadata
+    from ganapps.eval.translate import evaluate_cyclegan, evaluate_pix2pix
+    from ganapps.pipelines.translate import TASKS
+    from ganapps.weights import resolve
+
+    _check_task(task)
+    info = TASKS[task]
+    weights = _translation_weights(task, model)
+    kind = read_metadata(weights).get("model")
+    if kind != info.model:
+        raise UsageError(f"{weights} is a {kind} model; task {task!r} needs a {info.model} model")
+    if info.model == "cyclegan":
+        if classifier is None:
+            raise UsageError(
+                "CycleGAN tasks need --classifier; train one with "
+                "'ganapps train domain-classifier --data DIR --out classifier.safetensors'"
+            )
+        r = _report_dataset_warnings(lambda: evaluate_cyclegan(weights, data, info.source, resolve(classifier), device))
+        target = "B" if info.source == "A" else "A"
+        table = Table(title=f"{task} ({info.what}): {r['n']} test{info.source} images at {r['image_size']} px")
+        for col in ("translation success (→ " + target + ")", "untranslated inputs called " + target,
+                    "classifier accuracy, real test", "img/s"):
+            table.add_column(col)
+        table.add_row(
+            f"{100 * r['success_rate']:.1f}%", f"{100 * r['untranslated_as_target']:.1f}%",
+            f"{100 * r['classifier_accuracy']:.1f}% of {r['n_real']}", f"{r['img_s']:.1f} ({r['device']})",
+        )
+    else:
+        r = _report_dataset_warnings(lambda: evaluate_pix2pix(weights, data, device))
+        table = Table(title=f"{task} ({info.what}): {r['n']} test pairs at {r['image_size']} px")
+        for col in ("PSNR (dB)", "SSIM", "L1 (0-1 scale)", "img/s"):
+            table.add_column(col)
+        table.add_row(f"{r['psnr']:.2f}", f"{r['ssim']:.4f}", f"{r['l1']:.4f}", f"{r['img_s']:.1f} ({r['device']})")
+    console.print(table)
+
+
+# --------------------------------------------------------- upscale: SRResNet and SRGAN (issue 4)
+SR_STEPS_PER_EPOCH = 1000  # an SR "epoch" is this many steps of random crops, whatever the folder size
+SR_MODELS = ("srgan", "srresnet")
+
+
+def _sr_scale(factor: str) -> int:
+    if factor not in ("x2", "x4"):
+        raise UsageError(f"upscale factor must be x2 or x4, not {factor!r}")
+    return int(factor[1:])
+
+
+def _sr_weights(model: str, scale: int) -> Path:
+    """``srgan``/``srresnet`` → the shipped ``<name>-x<scale>`` file; anything else a path or shipped name."""
+    from ganapps.weights import REGISTRY, resolve, weights_dir
+
+    if model not in SR_MODELS:
+        return resolve(model)
+    name = f"{model}-x{scale}"
+    if name not in REGISTRY:
+        raise FileNotFoundError(
+            f"no shipped {name} weights yet (no {weights_dir() / name}.safetensors); "
+            f"train one with 'ganapps train {model}' and pass --model PATH"
+        )
+    return resolve(name)
+
+
+def _train_sr(
+    name: str, task_cfg, data: list[Path], out: Path, crop: int, epochs: Optional[int], iters: Optional[int],
+    batch_size: int, precision: str, device: str, seed: int, resume: bool,
+) -> None:
+    import torch
+
+    from ganapps.core.trainer import TrainConfig, Trainer
+    from ganapps.data.sr import SRCrops
+    from ganapps.tasks.srgan import SRGANTask, SRResNetTask
+
+    if epochs is not None and iters is not None:
+        raise UsageError("give --epochs or --iters, not both")
+    if epochs is None and iters is None:
+        iters = 100_000
+    if task_cfg.scale not in (2, 4):
+        raise UsageError(f"--scale must be 2 or 4, not {task_cfg.scale}")
+    if crop % task_cfg.scale:
+        raise UsageError(f"--crop {crop} must be a multiple of --scale {task_cfg.scale}")
+    dataset = SRCrops(data, task_cfg.scale, crop, min_items=SR_STEPS_PER_EPOCH * batch_size, seed=seed)
+    if dataset.skipped:
+        err_console.print(f"[yellow]warning:[/yellow] skipped {len(dataset.skipped)} images smaller than {crop} px")
+    fixed = [dataset[i] for i in range(min(3, len(dataset)))]
+    samples = {k: torch.stack([item[k] for item in fixed]) for k in ("lr", "hr")}
+    task = (SRResNetTask if name == "srresnet" else SRGANTask)(task_cfg, samples)
+    cfg = TrainConfig(
+        out=out, epochs=epochs, iters=iters, batch_size=batch_size, seed=seed, device=device, precision=precision,
+        lr_schedule="cosine", extra={name: vars(task_cfg), "data": [str(d) for d in data], "crop": crop},
+    )
+    trainer = Trainer(task, dataset, cfg)
+    summary = trainer.fit(resume=resume)
+    if trainer.dist.is_main:
+        trainer.export()  # the trainer exports at epoch ends; the last steps need not end one
+    _report_training(trainer, summary)
+
+
+_SR_DATA_HELP = "Folder of HR training images (repeat --data for several, e.g. T91 and BSDS200)."
+
+
+@train_app.command("srresnet")
+@friendly_errors
+def train_srresnet(
+    data: list[Path] = typer.Option(..., "--data", help=_SR_DATA_HELP),
+    out: Path = typer.Option(..., "--out", help="Run folder: checkpoints, metrics, samples, srresnet.safetensors."),
+    scale: int = typer.Option(4, "--scale", help="2 or 4."),
+    crop: int = typer.Option(96, "--crop", help="HR crop size in pixels."),
+    init: Optional[str] = typer.Option(None, "--init", help="SRResNet weights to start from."),
+    loss: str = typer.Option("l1", "--loss", help="l1 | mse (the paper's)"),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help=f"Epochs of {SR_STEPS_PER_EPOCH} steps."),
+    iters: Optional[int] = typer.Option(None, "--iters", help="Generator updates (default 100000)."),
+    batch_size: int = typer.Option(16, "--batch-size"),
+    precision: str = typer.Option("auto", "--precision", help="auto (bf16 on AMX CPUs/GPUs) | fp32 | bf16 | fp16"),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+    seed: int = typer.Option(0, "--seed"),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
+) -> None:
+    """SRResNet, PSNR-oriented (phase 1 of SRGAN): generator only, pixel loss."""
+    from ganapps.tasks.srgan import SRResNetTaskConfig
+
+    cfg = SRResNetTaskConfig(scale=scale, loss=loss, init=init)
+    _train_sr("srresnet", cfg, data, out, crop, epochs, iters, batch_size, precision, device, seed, resume)
+
+
+@train_app.command("srgan")
+@friendly_errors
+def train_srgan(
+    data: list[Path] = typer.Option(..., "--data", help=_SR_DATA_HELP),
+    out: Path = typer.Option(..., "--out", help="Run folder: checkpoints, metrics, samples, srgan.safetensors."),
+    scale: int = typer.Option(4, "--scale", help="2 or 4."),
+    crop: int = typer.Option(96, "--crop", help="HR crop size in pixels."),
+    init: Optional[str] = typer.Option(None, "--init", help="SRResNet weights from 'train srresnet' (strongly recommended)."),
+    vgg_weights: Optional[Path] = typer.Option(
+        None, "--vgg-weights", help="torchvision VGG19 state dict (.pth) for the paper's VGG54 loss; "
+        "without it: L1 + FFT-magnitude + feature matching."
+    ),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help=f"Epochs of {SR_STEPS_PER_EPOCH} steps."),
+    iters: Optional[int] = typer.Option(None, "--iters", help="Generator updates (default 100000)."),
+    batch_size: int = typer.Option(16, "--batch-size"),
+    precision: str = typer.Option("auto", "--precision", help="auto (bf16 on AMX CPUs/GPUs) | fp32 | bf16 | fp16"),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+    seed: int = typer.Option(0, "--seed"),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
+) -> None:
+    """SRGAN (phase 2): content loss + 1e-3 adversarial, started from SRResNet weights."""
+    from ganapps.tasks.srgan import SRGANTaskConfig
+
+    cfg = SRGANTaskConfig(scale=scale, init=init, vgg_weights=str(vgg_weights) if vgg_weights else None)
+    _train_sr("srgan", cfg, data, out, crop, epochs, iters, batch_size, precision, device, seed, resume)
+
+
+@app.command()
+@friendly_errors
+def upscale(
+    factor: str = typer.Argument(..., help="x2 or x4."),
+    inputs: list[str] = typer.Argument(..., help="Image files, folders or globs."),
+    output: Path = typer.Option(..., "-o", "--output", help="Output folder (one PNG per input, same stem), or FILE.png for one input."),
+    model: str = typer.Option("srgan", "--model", help="srgan | srresnet | a .safetensors PATH"),
+    tile: int = typer.Option(128, "--tile", help="Tile size in input pixels (bounds memory); 0 = whole image at once."),
+    tile_overlap: int = typer.Option(16, "--tile-overlap", help="Input pixels shared by neighbouring tiles (≤ tile/2)."),
+    half: bool = typer.Option(False, "--half", help="fp16 on a CUDA GPU (CPUs with AMX use bf16 automatically)."),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing outputs."),
+) -> None:
+    """Super-resolve images ×2 or ×4 (RGB, RGBA, gray, 16-bit; any size, tiled)."""
+    import time
+
+    from ganapps.core.device import resolve_device
+    from ganapps.pipelines.files import OutputPlanError, plan_outputs, run_batch
+    from ganapps.pipelines.tiling import check_tiling
+    from ganapps.pipelines.upscale import UpscalePipeline
+
+    scale = _sr_scale(factor)
+    try:
+        check_tiling(tile, tile_overlap)
+    except ValueError as e:
+        raise UsageError(f"--tile/--tile-overlap: {e}") from None
+    if half and resolve_device(device).type != "cuda":
+        raise UsageError("--half needs a CUDA GPU (on CPU, bf16 is used automatically where the CPU has AMX)")
+    try:
+        pairs, problems = plan_outputs(inputs, output, overwrite)
+    except OutputPlanError as e:
+        raise UsageError(str(e)) from None
+    written: list[Path] = []
+    if pairs:
+        pipe = UpscalePipeline(_sr_weights(model, scale), device, "fp16" if half else "auto", tile, tile_overlap)
+        if pipe.scale != scale:
+            raise UsageError(f"{model} upscales ×{pipe.scale}; use 'ganapps upscale x{pipe.scale}' or another --model")
+        start = time.perf_counter()
+        result = run_batch(pairs, pipe.upscale_file, f"upscaling ×{scale}")
+        written, problems = result.written, problems + result.failures
+        if written:
+            console.print(f"{time.perf_counter() - start:.1f} s on {pipe.device}")
+    finish_batch(len(written), problems)
+
+
+@eval_app.command("upscale")
+@friendly_errors
+def eval_upscale(
+    data: list[Path] = typer.Option(..., "--data", help="Benchmark folder of HR images (Set5, Set14, BSD100...); repeat --data."),
+    scale: int = typer.Option(4, "--scale", help="2 or 4."),
+    model: Optional[list[str]] = typer.Option(
+        None, "--model", help="srresnet | srgan | PATH, repeatable (default: the shipped srresnet and srgan)."
+    ),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+) -> None:
+    """PSNR/SSIM on Y (BT.601, `scale` px border shaved), LR by MATLAB bicubic: the SR papers' table."""
+    from ganapps.eval.sr import bicubic, evaluate_folder
+    from ganapps.pipelines.upscale import UpscalePipeline
+    from ganapps.weights import REGISTRY
+
+    if scale not in (2, 4):
+        raise UsageError(f"--scale must be 2 or 4, not {scale}")
+    names = model or [m for m in SR_MODELS[::-1] if f"{m}-x{scale}" in REGISTRY]
+    methods = {"bicubic": bicubic(scale)}
+    for name in names:
+        pipe = UpscalePipeline(_sr_weights(name, scale), device, precision="fp32")
+        if pipe.scale != scale:
+            raise UsageError(f"--model {name} upscales ×{pipe.scale}, not ×{scale}")
+        methods[Path(name).stem] = pipe.upscale_tensor
+    table = Table(title=f"×{scale} super-resolution: PSNR (dB) / SSIM on Y, {scale} px border shaved, fp32")
+    table.add_column("set")
+    table.add_column("images", justify="right")
+    for label in methods:
+        table.add_column(label, justify="right")
+    for folder in data:
+        scores = evaluate_folder(folder, scale, methods)
+        images = next(iter(scores.values())).images
+        table.add_row(folder.name, str(images), *(f"{s.psnr:.2f} / {s.ssim:.4f}" for s in scores.values()))
+    console.print(table)
+
+
 def run() -> None:  # pragma: no cover - entry for `python -m ganapps`
     app()
 

@@ -54,7 +54,7 @@ class ToyTask:
     def exports(self):
         return {}
 
-    def weights_metadata(self):
+    def weights_metadata(self, stem):
         return {}
 
 

@@ -88,7 +88,7 @@ def plot_curves(records: list[dict[str, Any]], path: str | os.PathLike) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    steps = [r for r in records if "step" in r and "d_loss" in r]
+    steps = [r for r in records if "step" in r and "g_loss" in r]  # g_loss: generator-only tasks too
     if not steps:
         return
     x = [r["step"] for r in steps]

@@ -8,9 +8,13 @@ training step, as in pytorch/examples' DCGAN::
     with frozen(D):  task.g_loss(batch, fake)           → backward → G optimizer step
 
 "Frozen" means ``requires_grad=False`` (no gradient is computed for those parameters, so none can
-leak into an update) and, under DDP, no gradient synchronisation. Around that core: mixed precision,
-EMA of the generators, LR schedules, JSONL metrics with discriminator accuracy, sample grids each
-epoch, atomic checkpoints with exact resume, a NaN/inf guard, and DDP via torchrun.
+leak into an update) and, under DDP, no gradient synchronisation. A task with no discriminators
+(an empty ``discriminators`` dict and ``None`` for the D optimizer, e.g. SRResNet's PSNR phase)
+trains its generators alone: the D step is skipped and ``d_loss`` is never called.
+
+Around that core: mixed precision, EMA of the generators, LR schedules, JSONL metrics with
+discriminator accuracy, sample grids each epoch, atomic checkpoints with exact resume, a NaN/inf
+guard, and DDP via torchrun.
 """
 from __future__ import annotations
 
@@ -45,8 +49,8 @@ class Task(Protocol):
     generators: dict[str, nn.Module]
     discriminators: dict[str, nn.Module]
 
-    def optimizers(self) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
-        """(generator optimizer, discriminator optimizer), built over the nets above."""
+    def optimizers(self) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer | None]:
+        """(generator optimizer, discriminator optimizer or None without discriminators)."""
 
     def generate(self, batch: Any) -> Any:
         """Run the generators on a batch; the result feeds both the D and the G step."""
@@ -63,8 +67,8 @@ class Task(Protocol):
     def exports(self) -> dict[str, str]:
         """Weights to write at each epoch end: file stem → generator name."""
 
-    def weights_metadata(self) -> dict[str, Any]:
-        """Extra metadata for exported weights (task, image size, ...)."""
+    def weights_metadata(self, stem: str) -> dict[str, Any]:
+        """Extra metadata for the exported file ``stem`` (task, image size, direction, ...)."""
 
 
 class TrainingDiverged(RuntimeError):
@@ -182,11 +186,15 @@ class Trainer:
             for name, net in nets.items():
                 nets[name] = ddp.wrap(net.to(self.device, memory_format=fmt), self.dist, self.device)
         self.opt_g, self.opt_d = task.optimizers()
+        if (self.opt_d is None) != (not task.discriminators):
+            raise ValueError(f"task {task.name!r}: a D optimizer is needed exactly when there are discriminators")
+        if self.opt_d is None and config.d_steps != 1:
+            raise ValueError("d_steps must be 1 for a task without discriminators")
         total, sched, start = self.total_steps, config.lr_schedule, config.decay_start
         lam = lambda s: lr_factor(sched, s, total, start)  # noqa: E731
         lr_factor(sched, 0, total, start)  # validate the name now, not at the first step
         self.sched_g = torch.optim.lr_scheduler.LambdaLR(self.opt_g, lam)
-        self.sched_d = torch.optim.lr_scheduler.LambdaLR(self.opt_d, lam)
+        self.sched_d = torch.optim.lr_scheduler.LambdaLR(self.opt_d, lam) if self.opt_d is not None else None
         fp16 = self.dtype == torch.float16
         self.scaler_g = torch.amp.GradScaler(self.device.type, enabled=fp16)
         self.scaler_d = torch.amp.GradScaler(self.device.type, enabled=fp16)
@@ -246,10 +254,12 @@ class Trainer:
             last = i == len(batches) - 1
             with torch.set_grad_enabled(last), autocast(self.device, self.dtype):
                 fake = self.task.generate(batch)
-            logs = self.d_step(batch, fake)
+            if self.opt_d is not None:
+                logs = self.d_step(batch, fake)
         logs |= self.g_step(batch, fake)
         self.sched_g.step()
-        self.sched_d.step()
+        if self.sched_d is not None:
+            self.sched_d.step()
         self._update_ema()
         self.step += 1
         return logs
@@ -346,9 +356,10 @@ class Trainer:
         acc = ""
         if "d_acc_real" in m:
             acc = f" D acc real/fake {100 * m['d_acc_real']:.0f}%/{100 * m['d_acc_fake']:.0f}%"
+        d = f"D {m['d_loss']:.3f} " if "d_loss" in m else ""
         return (
             f"epoch {epoch + 1}/{self.total_epochs} step {self.step} "
-            f"D {m.get('d_loss', float('nan')):.3f} G {m.get('g_loss', float('nan')):.3f}{acc} {m['img_s']:.0f} img/s"
+            f"{d}G {m.get('g_loss', float('nan')):.3f}{acc} {m['img_s']:.0f} img/s"
         )
 
     def _progress(self):
@@ -396,7 +407,7 @@ class Trainer:
         gens = self.generators_for_inference()
         paths = []
         for stem, name in self.task.exports().items():
-            spec = spec_of(gens[name]) | self.task.weights_metadata() | {"trained_steps": self.step}
+            spec = spec_of(gens[name]) | self.task.weights_metadata(stem) | {"trained_steps": self.step}
             path = self.out / f"{stem}.safetensors"
             save_weights(path, gens[name], spec)
             paths.append(path)
@@ -424,9 +435,9 @@ class Trainer:
                 "nets": {k: ddp.unwrap(m).state_dict() for k, m in {**self.task.generators, **self.task.discriminators}.items()},
                 "ema": {k: m.state_dict() for k, m in self.ema.items()},
                 "opt_g": self.opt_g.state_dict(),
-                "opt_d": self.opt_d.state_dict(),
+                "opt_d": self.opt_d.state_dict() if self.opt_d is not None else None,
                 "sched_g": self.sched_g.state_dict(),
-                "sched_d": self.sched_d.state_dict(),
+                "sched_d": self.sched_d.state_dict() if self.sched_d is not None else None,
                 "scaler_g": self.scaler_g.state_dict(),
                 "scaler_d": self.scaler_d.state_dict(),
                 "task": self.task.state_dict() if hasattr(self.task, "state_dict") else {},
@@ -443,9 +454,10 @@ class Trainer:
         for k, m in self.ema.items():
             m.load_state_dict(state["ema"][k])
         self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
         self.sched_g.load_state_dict(state["sched_g"])
-        self.sched_d.load_state_dict(state["sched_d"])
+        if self.opt_d is not None:
+            self.opt_d.load_state_dict(state["opt_d"])
+            self.sched_d.load_state_dict(state["sched_d"])
         self.scaler_g.load_state_dict(state["scaler_g"])
         self.scaler_d.load_state_dict(state["scaler_d"])
         if hasattr(self.task, "load_state_dict"):

@@ -114,19 +114,35 @@ def read_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> Image:
     return Image(np.ascontiguousarray(np.clip(rgb, 0, 1)), alpha, depth, gray)
 
 
-def encode_png(rgb: np.ndarray, alpha: np.ndarray | None = None, bit_depth: int = 8, gray: bool = False) -> bytes:
-    """Float RGB in [0, 1] (+ alpha) → PNG bytes at 8 or 16 bits; ``gray`` writes one channel."""
+def png_pixels(rgb: np.ndarray, alpha: np.ndarray | None = None, bit_depth: int = 8, gray: bool = False) -> np.ndarray:
+    """Float RGB in [0, 1] (+ alpha) → the H×W×C uint8/uint16 array a PNG stores (OpenCV channel
+    order; one channel when ``gray``). OpenCV cannot write gray+alpha, so that becomes BGRA with
+    equal colour channels. Works on any band of rows, so an image too big to hold in float can be
+    quantized piece by piece into one integer array."""
     dtype, scale = (np.uint16, 65535.0) if bit_depth == 16 else (np.uint8, 255.0)
     rgb = np.clip(rgb, 0, 1)
-    planes = [rgb.mean(axis=2, keepdims=True)] if gray else [rgb[:, :, ::-1]]
+    if gray:
+        luma = rgb.mean(axis=2, keepdims=True)
+        planes = [luma] if alpha is None else [np.repeat(luma, 3, axis=2)]
+    else:
+        planes = [rgb[:, :, ::-1]]
     if alpha is not None:
         planes.append(np.clip(alpha, 0, 1)[:, :, None])
     a = np.concatenate(planes, axis=2)
-    a = (a * scale + 0.5).astype(dtype)
-    ok, buf = cv2.imencode(".png", a[:, :, 0] if a.shape[2] == 1 else a)
+    return (a * scale + 0.5).astype(dtype)
+
+
+def png_bytes(pixels: np.ndarray) -> bytes:
+    """Encode an array from :func:`png_pixels` as PNG."""
+    ok, buf = cv2.imencode(".png", pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
     if not ok:
         raise OSError("PNG encoding failed")
     return buf.tobytes()
+
+
+def encode_png(rgb: np.ndarray, alpha: np.ndarray | None = None, bit_depth: int = 8, gray: bool = False) -> bytes:
+    """Float RGB in [0, 1] (+ alpha) → PNG bytes at 8 or 16 bits; ``gray`` writes one channel."""
+    return png_bytes(png_pixels(rgb, alpha, bit_depth, gray))
 
 
 def write_image(path: str | os.PathLike, image: Image, bit_depth: int | None = None) -> None:

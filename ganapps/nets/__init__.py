@@ -13,11 +13,23 @@ from torch import nn
 
 from .classifier import SmallClassifier, SmallClassifierConfig
 from .dcgan import DCGANDiscriminator, DCGANDiscriminatorConfig, DCGANGenerator, DCGANGeneratorConfig
+from .domain_classifier import DomainClassifier, DomainClassifierConfig
+from .patchgan import PatchGANConfig, PatchGANDiscriminator
+from .resnet_gen import ResNetGenerator, ResNetGeneratorConfig
+from .srgan_disc import SRGANDiscriminator, SRGANDiscriminatorConfig
+from .srresnet import SRResNet, SRResNetConfig
+from .unet import UNetGenerator, UNetGeneratorConfig
 
 ARCHS: dict[str, tuple[type, type[nn.Module]]] = {
     "dcgan_generator": (DCGANGeneratorConfig, DCGANGenerator),
     "dcgan_discriminator": (DCGANDiscriminatorConfig, DCGANDiscriminator),
     "small_classifier": (SmallClassifierConfig, SmallClassifier),
+    "resnet_generator": (ResNetGeneratorConfig, ResNetGenerator),
+    "unet_generator": (UNetGeneratorConfig, UNetGenerator),
+    "patchgan_discriminator": (PatchGANConfig, PatchGANDiscriminator),
+    "domain_classifier": (DomainClassifierConfig, DomainClassifier),
+    "srresnet": (SRResNetConfig, SRResNet),
+    "srgan_discriminator": (SRGANDiscriminatorConfig, SRGANDiscriminator),
 }
 
 

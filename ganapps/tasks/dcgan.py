@@ -76,5 +76,5 @@ class DCGANTask:
     def exports(self) -> dict[str, str]:
         return {"generator": "G"}
 
-    def weights_metadata(self) -> dict[str, Any]:
+    def weights_metadata(self, stem: str) -> dict[str, Any]:
         return {"task": "generate", "loss": self.config.loss}

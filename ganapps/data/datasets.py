@@ -1,0 +1,195 @@
+"""Image-to-image datasets in the layouts users already have, as deterministic tensors.
+
+* :class:`UnalignedDataset`: ``trainA/ trainB/ testA/ testB/`` folders of unpaired photos (CycleGAN).
+* :class:`AlignedDataset`: ``train/ val/ test/`` where each file holds A and B side by side (pix2pix).
+* :class:`ImageFolder`: a plain folder of photos; :class:`SketchPairs` pairs each with its drawing.
+
+Every item is a fixed-size float tensor in [-1, 1] at the *load size* (the shorter side resized to
+it, the centre square kept). Items are a pure function of the index: the random crop and flip of
+the papers are applied by the task to whole batches (kornia, global torch RNG), so the trainer's
+exact resume, which replays the torch RNG and the sampler's order, also replays the augmentation.
+
+Every file is decoded once when a dataset is built; files that cannot be read are left out with
+one warning that lists them all, rather than stopping a long run at the first bad JPEG.
+"""
+from __future__ import annotations
+
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from torch import Tensor
+from torch.utils.data import Dataset
+
+from .io import IMAGE_SUFFIXES, ImageReadError, read_image, to_tensor
+from .sketch import photo_to_sketch
+
+DIRECTIONS = ("AtoB", "BtoA")
+
+
+class SkippedImagesWarning(UserWarning):
+    """Some files of a dataset could not be read and were left out."""
+
+
+def load_size_for(image_size: int) -> int:
+    """The papers' load size before the random crop: 286 for 256, i.e. about 12% larger."""
+    return round(image_size * 286 / 256)
+
+
+def list_images(folder: Path) -> list[Path]:
+    """Image files directly in ``folder``, sorted by name; a missing folder is an error."""
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such folder")
+    return sorted(f for f in folder.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def _problem(path: Path) -> str | None:
+    try:
+        read_image(path)
+    except ImageReadError as e:
+        return str(e)
+    return None
+
+
+def readable(paths: list[Path]) -> tuple[list[Path], list[str]]:
+    """Decode every file (a few threads: OpenCV releases the GIL); return (good paths, problems)."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        problems = list(pool.map(_problem, paths))
+    return [p for p, e in zip(paths, problems) if e is None], [e for e in problems if e is not None]
+
+
+def warn_skipped(problems: list[str]) -> None:
+    """One warning for all the unreadable files of a dataset."""
+    if problems:
+        listing = "; ".join(problems)
+        warnings.warn(f"skipped {len(problems)} unreadable file(s): {listing}", SkippedImagesWarning, stacklevel=3)
+
+
+def _usable(folder: Path, problems: list[str]) -> list[Path]:
+    good, bad = readable(list_images(folder))
+    problems.extend(bad)
+    if not good:
+        raise ValueError(f"{folder}: no readable images")
+    return good
+
+
+def resize(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Area averaging to shrink (no aliasing), bicubic to enlarge; clipped back to [0, 1]."""
+    if (rgb.shape[1], rgb.shape[0]) == (width, height):
+        return rgb
+    shrink = width * height < rgb.shape[0] * rgb.shape[1]
+    out = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
+    return np.clip(out.reshape(height, width, -1) if rgb.ndim == 3 else out, 0, 1)
+
+
+def fit_square(rgb: np.ndarray, size: int) -> np.ndarray:
+    """Resize the shorter side to ``size`` and keep the centre ``size``×``size`` square."""
+    h, w = rgb.shape[:2]
+    scale = size / min(h, w)
+    rgb = resize(rgb, max(size, round(w * scale)), max(size, round(h * scale)))
+    top, left = (rgb.shape[0] - size) // 2, (rgb.shape[1] - size) // 2
+    return rgb[top : top + size, left : left + size]
+
+
+def _load(path: Path, size: int) -> np.ndarray:
+    return fit_square(read_image(path).rgb, size)
+
+
+def _tensor(rgb: np.ndarray) -> Tensor:
+    return to_tensor(rgb)[0]
+
+
+def fixed_batch(dataset: Dataset, n: int) -> dict[str, Tensor]:
+    """``n`` items at evenly spaced indices, stacked: fixed inputs for the per-epoch sample grids."""
+    idx = np.linspace(0, len(dataset) - 1, min(n, len(dataset))).round().astype(int)
+    items = [dataset[int(i)] for i in idx]
+    return {k: torch.stack([item[k] for item in items]) for k in items[0]}
+
+
+class ImageFolder(Dataset):
+    """A folder of photos → tensors 3×S×S in [-1, 1] (S = ``load_size``)."""
+
+    def __init__(self, folder: str | Path, load_size: int):
+        problems: list[str] = []
+        self.files = _usable(Path(folder), problems)
+        warn_skipped(problems)
+        self.load_size = load_size
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, i: int) -> Tensor:
+        return _tensor(_load(self.files[i], self.load_size))
+
+
+class SketchPairs(Dataset):
+    """A folder of photos → ``{"A": its line drawing (3 equal channels), "B": the photo}``."""
+
+    def __init__(self, folder: str | Path, load_size: int):
+        self.photos = ImageFolder(folder, load_size)
+
+    def __len__(self) -> int:
+        return len(self.photos)
+
+    def __getitem__(self, i: int) -> dict[str, Tensor]:
+        photo = _load(self.photos.files[i], self.photos.load_size)
+        sketch = np.repeat(photo_to_sketch(photo)[:, :, None], 3, axis=2)
+        return {"A": _tensor(sketch), "B": _tensor(photo)}
+
+
+class UnalignedDataset(Dataset):
+    """``{split}A/`` and ``{split}B/`` folders → ``{"A": image, "B": image}`` pairs.
+
+    Length is the larger domain's count: item ``i`` takes A image ``i mod nA`` and B image
+    ``order[i mod nB]``, with ``order`` a permutation of B fixed by ``seed``. Since the trainer
+    visits ``i`` in a fresh order each epoch, every image of the larger domain is seen once per
+    epoch and the smaller domain is cycled through evenly. The A–B pairing is fixed per seed (no
+    ``set_epoch`` state that a resumed run or a DataLoader worker could miss); that is harmless for
+    CycleGAN, whose losses treat the A and B halves of a batch independently (each discriminator
+    sees only its own domain), so which B sits next to which A in a step does not matter.
+    """
+
+    def __init__(self, root: str | Path, split: str = "train", load_size: int = 286, seed: int = 0):
+        root = Path(root)
+        problems: list[str] = []
+        self.files_a = _usable(root / f"{split}A", problems)
+        self.files_b = _usable(root / f"{split}B", problems)
+        warn_skipped(problems)
+        self.load_size = load_size
+        self.order_b = torch.randperm(len(self.files_b), generator=torch.Generator().manual_seed(seed)).tolist()
+
+    def __len__(self) -> int:
+        return max(len(self.files_a), len(self.files_b))
+
+    def __getitem__(self, i: int) -> dict[str, Tensor]:
+        a = self.files_a[i % len(self.files_a)]
+        b = self.files_b[self.order_b[i % len(self.files_b)]]
+        return {"A": _tensor(_load(a, self.load_size)), "B": _tensor(_load(b, self.load_size))}
+
+
+class AlignedDataset(Dataset):
+    """``{split}/`` files holding A (left half) and B (right half) → ``{"A": input, "B": target}``.
+
+    ``direction="BtoA"`` swaps the halves, so "A" is always what the generator is given.
+    """
+
+    def __init__(self, root: str | Path, split: str = "train", load_size: int = 286, direction: str = "AtoB"):
+        if direction not in DIRECTIONS:
+            raise ValueError(f"direction must be AtoB or BtoA, not {direction!r}")
+        problems: list[str] = []
+        self.files = _usable(Path(root) / split, problems)
+        warn_skipped(problems)
+        self.load_size, self.direction = load_size, direction
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, i: int) -> dict[str, Tensor]:
+        rgb = read_image(self.files[i]).rgb
+        half = rgb.shape[1] // 2
+        left, right = fit_square(rgb[:, :half], self.load_size), fit_square(rgb[:, half : 2 * half], self.load_size)
+        source, target = (left, right) if self.direction == "AtoB" else (right, left)
+        return {"A": _tensor(source), "B": _tensor(target)}

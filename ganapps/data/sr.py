@@ -1,0 +1,67 @@
+"""Super-resolution training data: random HR crops from image folders, their LR made on the fly.
+
+Every random choice (which crop, which of the 8 flips/rotations) is a pure function of
+``(seed, index)``. The trainer's exact resume relies on that: a resumed run asks for the same
+indices in the same order (see ``EpochSampler``) and so gets the same crops, whatever the number
+of loader workers. Few SR training images exist (T91 + BSDS: a few hundred), so one "epoch" shows
+each image several times (``repeat``, chosen so an epoch has at least ``min_items`` crops), each
+time a different crop.
+"""
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.utils.data import Dataset
+
+from .degrade import degrade
+from .io import expand_inputs, read_image
+
+
+def dihedral(a: np.ndarray, k: int) -> np.ndarray:
+    """One of the 8 symmetries of the square: ``k % 4`` quarter turns, mirrored when ``k >= 4``."""
+    a = np.rot90(a, k % 4)
+    return a[:, ::-1] if k >= 4 else a
+
+
+class SRCrops(Dataset):
+    """Items ``{"lr", "hr"}``: an HR ``crop``×``crop`` patch in [-1, 1] (CHW) and its bicubic LR.
+
+    Images are decoded once and kept as uint8 (crops are 8-bit, like the benchmarks); images
+    smaller than ``crop`` are skipped (``skipped`` lists them).
+    """
+
+    def __init__(self, folders: list[str | os.PathLike], scale: int, crop: int = 96, min_items: int = 0, seed: int = 0):
+        if crop % scale:
+            raise ValueError(f"crop size {crop} must be a multiple of the scale {scale}")
+        paths, problems = expand_inputs([str(f) for f in folders])
+        if problems:
+            raise ValueError(problems[0])
+        self.scale, self.crop, self.seed = scale, crop, seed
+        self.images: list[np.ndarray] = []
+        self.skipped: list[Path] = []
+        for p in paths:
+            rgb = read_image(p).rgb
+            if min(rgb.shape[:2]) < crop:
+                self.skipped.append(p)
+                continue
+            self.images.append(np.round(rgb * 255).astype(np.uint8))
+        if not self.images:
+            raise ValueError(f"no training image in {', '.join(map(str, folders))} is at least {crop}×{crop} px")
+        self.repeat = max(1, math.ceil(min_items / len(self.images)))
+
+    def __len__(self) -> int:
+        return len(self.images) * self.repeat
+
+    def __getitem__(self, index: int) -> dict[str, Tensor]:
+        image = self.images[index % len(self.images)]
+        rng = np.random.default_rng([self.seed, index])
+        h, w = image.shape[:2]
+        y, x = int(rng.integers(0, h - self.crop + 1)), int(rng.integers(0, w - self.crop + 1))
+        patch = dihedral(image[y : y + self.crop, x : x + self.crop], int(rng.integers(0, 8)))
+        hr = torch.from_numpy(np.ascontiguousarray(patch)).permute(2, 0, 1).float() / 127.5 - 1
+        return {"lr": degrade(hr, self.scale), "hr": hr}

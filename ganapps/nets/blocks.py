@@ -1,0 +1,67 @@
+"""Pieces shared by the image-to-image nets: normalisation choice, init, padding to a stride.
+
+Normalisation kinds:
+
+* ``"instance"``: InstanceNorm without affine parameters, convolutions keep their bias (CycleGAN).
+* ``"instance_affine"``: InstanceNorm with a learned scale and shift, convolutions without bias.
+  This is what pix2pix's BatchNorm at batch size 1 computes (the paper runs it with test-batch
+  statistics, i.e. per image), but it stays per-image at any batch size and needs no running
+  statistics, so inference does not depend on what else is in the batch.
+"""
+from __future__ import annotations
+
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+NORMS = ("instance", "instance_affine")
+
+
+def norm_layer(kind: str, channels: int) -> nn.Module:
+    """The normalisation layer for ``kind`` (see module docstring)."""
+    if kind == "instance":
+        return nn.InstanceNorm2d(channels)
+    if kind == "instance_affine":
+        return nn.InstanceNorm2d(channels, affine=True)
+    raise ValueError(f"unknown norm {kind!r}; choose one of {', '.join(NORMS)}")
+
+
+def conv_bias(kind: str) -> bool:
+    """A convolution followed by an affine norm needs no bias of its own (the norm's shift is one)."""
+    norm_layer(kind, 1)  # validates the name
+    return kind == "instance"
+
+
+def init_gan_weights(module: nn.Module) -> None:
+    """N(0, 0.02) convolutions, N(1, 0.02) norm scales, zero biases: the pix2pix/CycleGAN init."""
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.InstanceNorm2d) and module.affine:
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+def pad_to_stride(x: Tensor, stride: int, min_side: int = 0) -> tuple[Tensor, tuple[int, int]]:
+    """Reflect-pad N×C×H×W on the bottom/right to multiples of ``stride`` and at least ``min_side``
+    (a net's ``stride`` and ``min_side`` attributes); returns (padded, (H, W)).
+
+    Reflection avoids the dark borders zero padding would teach the net to draw. A pad larger than
+    the image (a U-Net's stride of 256 on a 100-px side) is done in several reflections, since one
+    reflection can add at most ``side - 1`` pixels; a 1-px side is replicated instead.
+
+    >>> import torch
+    >>> y, (h, w) = pad_to_stride(torch.zeros(1, 3, 37, 53), 16)
+    >>> tuple(y.shape), (h, w)
+    ((1, 3, 48, 64), (37, 53))
+    """
+    h, w = x.shape[-2:]
+    target_h, target_w = (-(-max(side, min_side) // stride) * stride for side in (h, w))
+    while x.shape[-2] < target_h or x.shape[-1] < target_w:
+        ph = min(target_h - x.shape[-2], x.shape[-2] - 1)
+        pw = min(target_w - x.shape[-1], x.shape[-1] - 1)
+        if (ph == 0 and x.shape[-2] < target_h) or (pw == 0 and x.shape[-1] < target_w):
+            x = F.pad(x, (0, target_w - x.shape[-1], 0, target_h - x.shape[-2]), mode="replicate")
+            break
+        x = F.pad(x, (0, pw, 0, ph), mode="reflect")
+    return x, (h, w)

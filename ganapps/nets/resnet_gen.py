@@ -1,0 +1,97 @@
+"""ResNet generator of CycleGAN (Johnson et al. 2016 layout, as used by Zhu et al. 2017).
+
+c7s1-ngf, two stride-2 downsamplings, ``n_blocks`` residual blocks (9 at 256 px, 6 at 128 px),
+two transposed-conv upsamplings, c7s1-3 and tanh. Reflection padding keeps borders free of the
+artefacts zero padding causes; instance norm makes the style per image.
+
+Layer order and module names (``model.<i>``, ``model.<i>.conv_block.<j>``) follow the reference
+implementation (junyanz/pytorch-CycleGAN-and-pix2pix), so its checkpoints map onto ours key for key.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from .blocks import conv_bias, init_gan_weights, norm_layer
+
+
+@dataclass(frozen=True)
+class ResNetGeneratorConfig:
+    in_channels: int = 3
+    out_channels: int = 3
+    ngf: int = 64
+    n_blocks: int = 9
+    norm: str = "instance"
+
+
+def default_blocks(image_size: int) -> int:
+    """The paper's depth: 9 residual blocks for 256-px training images and up, 6 below."""
+    return 9 if image_size >= 256 else 6
+
+
+class ResnetBlock(nn.Module):
+    """x + (pad, conv3, norm, relu, pad, conv3, norm)(x)."""
+
+    def __init__(self, dim: int, norm: str):
+        super().__init__()
+        bias = conv_bias(norm)
+        self.conv_block = nn.Sequential(
+            nn.ReflectionPad2d(1),
+            nn.Conv2d(dim, dim, 3, bias=bias),
+            norm_layer(norm, dim),
+            nn.ReLU(True),
+            nn.ReflectionPad2d(1),
+            nn.Conv2d(dim, dim, 3, bias=bias),
+            norm_layer(norm, dim),
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x + self.conv_block(x)
+
+
+class ResNetGenerator(nn.Module):
+    """Images N×C×H×W in [-1, 1] → N×out×H×W in [-1, 1]; H and W must be multiples of :attr:`stride`."""
+
+    def __init__(self, config: ResNetGeneratorConfig = ResNetGeneratorConfig()):
+        super().__init__()
+        self.config = c = config
+        bias = conv_bias(c.norm)
+        layers: list[nn.Module] = [
+            nn.ReflectionPad2d(3),
+            nn.Conv2d(c.in_channels, c.ngf, 7, bias=bias),
+            norm_layer(c.norm, c.ngf),
+            nn.ReLU(True),
+        ]
+        for i in range(2):  # downsample: ngf → 2 ngf → 4 ngf
+            cin = c.ngf * 2**i
+            layers += [nn.Conv2d(cin, 2 * cin, 3, stride=2, padding=1, bias=bias), norm_layer(c.norm, 2 * cin), nn.ReLU(True)]
+        layers += [ResnetBlock(c.ngf * 4, c.norm) for _ in range(c.n_blocks)]
+        for i in range(2):  # upsample: 4 ngf → 2 ngf → ngf
+            cin = c.ngf * 2 ** (2 - i)
+            layers += [
+                nn.ConvTranspose2d(cin, cin // 2, 3, stride=2, padding=1, output_padding=1, bias=bias),
+                norm_layer(c.norm, cin // 2),
+                nn.ReLU(True),
+            ]
+        layers += [nn.ReflectionPad2d(3), nn.Conv2d(c.ngf, c.out_channels, 7), nn.Tanh()]
+        self.model = nn.Sequential(*layers)
+        self.apply(init_gan_weights)
+
+    @property
+    def stride(self) -> int:
+        """Input sides must be multiples of this (two stride-2 stages); pad with ``pad_to_stride``."""
+        return 4
+
+    @property
+    def min_side(self) -> int:
+        """Smallest input side: the residual blocks reflect-pad by 1, so they need 2 px at 1/4 scale."""
+        return 8
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.model(x)
+
+    def example_input(self) -> Tensor:
+        """An image batch of one, for export/tracing."""
+        return torch.zeros(1, self.config.in_channels, 64, 64)

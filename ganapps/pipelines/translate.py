@@ -1,0 +1,155 @@
+"""Image-to-image translation (CycleGAN, pix2pix) of user images of any size, shape and format.
+
+The nets were trained on small squares, so an image is brought to the training scale: its shorter
+side is resized to ``size`` (default: the training size stored in the weights), with the longer
+side capped at ``max_side`` so a panorama or a 50-MP photo still runs in seconds on a CPU. It is
+reflect-padded to the net's stride, translated, cropped back and resized to its original size, so
+the output has the input's exact dimensions and aspect ratio. Alpha is passed through; grayscale
+and 16-bit inputs are read as RGB floats (the output is colour: a translation may add colour, as
+sketch→photo does). Inputs of the same processed size are run as one batch.
+
+Line drawings (weights with ``input == "sketch"``) are first normalised to the style the model was
+trained on (:func:`ganapps.data.sketch.normalise_drawing`); their alpha is the paper, not passed on.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ganapps.core.checkpoint import CheckpointError
+from ganapps.core.device import autocast, autocast_dtype
+from ganapps.data.datasets import resize
+from ganapps.data.io import Image, ImageReadError, from_tensor, read_image, to_tensor, write_image
+from ganapps.data.sketch import normalise_drawing
+from ganapps.nets.blocks import pad_to_stride
+
+from .base import load_net
+
+MAX_SIDE = 1024  # default cap on the processed longer side (CPU time grows with the pixel count)
+
+
+@dataclass(frozen=True)
+class TranslateTask:
+    """A ``ganapps translate --task`` name: the shipped weights it uses and how it is evaluated."""
+
+    weights: str
+    model: str  # cyclegan | pix2pix
+    what: str
+    source: str = ""  # CycleGAN: the test split translated (A or B); the other is the target
+
+
+TASKS: dict[str, TranslateTask] = {
+    "horse2zebra": TranslateTask("horse2zebra", "cyclegan", "horse photo → zebra", source="A"),
+    "zebra2horse": TranslateTask("zebra2horse", "cyclegan", "zebra photo → horse", source="B"),
+    "facades": TranslateTask("facades", "pix2pix", "facade label map → photo"),
+    "sketch2photo": TranslateTask("sketch2photo", "pix2pix", "line drawing → face photo"),
+}
+
+
+def processing_size(height: int, width: int, size: int, max_side: int = MAX_SIDE) -> tuple[int, int]:
+    """(h, w) with the shorter side ``size`` and the longer side at most ``max(max_side, size)``.
+
+    >>> processing_size(3000, 4000, 256)
+    (256, 341)
+    >>> processing_size(100, 5000, 256)
+    (20, 1024)
+    """
+    scale = min(size / min(height, width), max(max_side, size) / max(height, width))
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+class TranslatePipeline:
+    """``pipe(image)`` → translated :class:`~ganapps.data.io.Image` of the same size."""
+
+    task = "translate"
+
+    def __init__(self, path: str | Path, device: str = "cpu", batch_size: int = 4, max_side: int = MAX_SIDE):
+        self.net, self.spec = load_net(path, device)
+        if self.spec.get("task") != "translate" or not hasattr(self.net, "stride"):
+            raise CheckpointError(f"{path}: not an image-translation generator (task {self.spec.get('task')!r})")
+        self.device = next(self.net.parameters()).device
+        self.dtype = autocast_dtype(self.device)  # bf16 on AMX CPUs and GPUs, else fp32
+        self.image_size = int(self.spec.get("image_size", 256))
+        self.input_kind = self.spec.get("input", "photo")
+        self.batch_size, self.max_side = batch_size, max_side
+
+    @torch.inference_mode()
+    def run(self, x: Tensor) -> Tensor:
+        """N×3×H×W in [-1, 1], any H and W → translated N×3×H×W in [-1, 1] (float32, on the CPU)."""
+        padded, (h, w) = pad_to_stride(x.to(self.device), self.net.stride, self.net.min_side)
+        with autocast(self.device, self.dtype):
+            y = self.net(padded)
+        return y[..., :h, :w].float().cpu()
+
+    def _prepare(self, image: Image, hw: tuple[int, int]) -> np.ndarray:
+        h, w = hw
+        rgb = resize(image.rgb, w, h)
+        if self.input_kind == "sketch":
+            alpha = None if image.alpha is None else resize(image.alpha, w, h)
+            rgb = np.repeat(normalise_drawing(rgb, alpha)[:, :, None], 3, axis=2)
+        return rgb
+
+    def translate_many(self, images: list[Image], size: int | None = None) -> list[Image]:
+        """Translate several images; those with the same processed size run together."""
+        size = size or self.image_size
+        if size < 1:
+            raise ValueError(f"size must be positive, not {size}")
+        plans = [processing_size(*im.size, size, self.max_side) for im in images]
+        results: list[Image | None] = [None] * len(images)
+        for hw in dict.fromkeys(plans):  # distinct sizes, in input order
+            idx = [i for i, p in enumerate(plans) if p == hw]
+            for start in range(0, len(idx), self.batch_size):
+                chunk = idx[start : start + self.batch_size]
+                x = torch.cat([to_tensor(self._prepare(images[i], hw)) for i in chunk])
+                for i, y in zip(chunk, self.run(x)):
+                    src = images[i]
+                    h, w = src.size
+                    alpha = None if self.input_kind == "sketch" else src.alpha
+                    results[i] = Image(resize(from_tensor(y), w, h), alpha, src.bit_depth, gray=False)
+        return results  # type: ignore[return-value]
+
+    def __call__(self, image: Image, size: int | None = None) -> Image:
+        return self.translate_many([image], size)[0]
+
+
+class FileTranslator:
+    """``work(src, dst)`` for :func:`ganapps.pipelines.files.run_batch` that batches.
+
+    On the first input of a group it reads the next ``batch_size`` inputs and translates them
+    together; each later call only writes its result. An input that cannot be read is raised in its
+    own call, so the batch runner reports it against that file and carries on with the others.
+    """
+
+    def __init__(self, pipe: TranslatePipeline, sources: list[Path], size: int | None = None):
+        self.pipe, self.sources, self.size = pipe, sources, size
+        self.next = 0
+        self.ready: dict[Path, Image | Exception] = {}
+        self.seconds = 0.0  # time spent translating (not reading/writing), for img/s reports
+
+    def _read_ahead(self, src: Path) -> None:
+        self.next = self.sources.index(src, self.next)
+        group = self.sources[self.next : self.next + self.pipe.batch_size]
+        self.next += len(group)
+        images: list[tuple[Path, Image]] = []
+        for path in group:
+            try:
+                images.append((path, read_image(path)))
+            except ImageReadError as e:
+                self.ready[path] = e
+        t0 = time.perf_counter()
+        outputs = self.pipe.translate_many([im for _, im in images], self.size)
+        self.seconds += time.perf_counter() - t0
+        self.ready.update({path: out for (path, _), out in zip(images, outputs)})
+
+    def __call__(self, src: Path, dst: Path) -> None:
+        if src not in self.ready:
+            self._read_ahead(src)
+        result = self.ready.pop(src)
+        if isinstance(result, Exception):
+            raise result
+        write_image(dst, result)

@@ -1,0 +1,98 @@
+"""Super-resolution inference: any image file ×2/×4, in memory bounded by the tile size.
+
+Pre/post-processing is :mod:`ganapps.data.io`'s (EXIF orientation, 16-bit, gray, alpha); the net
+sees RGB in [-1, 1]. Alpha is not the net's business: it is upscaled with MATLAB-style bicubic in
+the same tiles, as a fourth channel, so it stays aligned. The output is produced in bands of rows
+(:func:`ganapps.pipelines.tiling.tiled_bands`) and quantized band by band into the final
+8/16-bit array, so a 4K frame ×4 never exists as a float image (that alone would be 1.6 GB).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ganapps.core.checkpoint import atomic_write_bytes
+from ganapps.core.device import autocast, autocast_dtype
+from ganapps.data.degrade import imresize
+from ganapps.data.io import Image, from_tensor, png_bytes, png_pixels, read_image, to_tensor
+from ganapps.nets.srresnet import SRResNet
+
+from .base import load_net
+from .tiling import check_tiling, tiled, tiled_bands
+
+
+class UpscalePipeline:
+    """``pipe(image)`` → the image ``pipe.scale`` times larger; ``pipe.upscale_file(src, dst)``.
+
+    ``precision="auto"`` is bf16 autocast on AMX CPUs and GPUs, else fp32; ``"fp16"`` is the
+    ``--half`` of the CLI (CUDA only). ``tile=0`` runs whole images at once.
+    """
+
+    task = "upscale"
+
+    def __init__(
+        self,
+        path: str | Path,
+        device: str | torch.device = "cpu",
+        precision: str = "auto",
+        tile: int = 128,
+        tile_overlap: int = 16,
+        tile_batch: int = 4,
+    ):
+        check_tiling(tile, tile_overlap)
+        self.net, self.spec = load_net(path, device)
+        if not isinstance(self.net, SRResNet):
+            raise ValueError(f"{path}: not a super-resolution model (architecture {self.spec['arch']!r})")
+        self.scale = self.net.scale
+        self.device = next(self.net.parameters()).device
+        self.dtype = autocast_dtype(self.device, precision)
+        self.tile, self.tile_overlap, self.tile_batch = tile, tile_overlap, tile_batch
+
+    @torch.no_grad()
+    def _run(self, tiles: Tensor) -> Tensor:
+        """A batch of tiles (RGB, or RGBA with alpha last) → upscaled, back on the CPU in float32."""
+        t = tiles.to(self.device)
+        with autocast(self.device, self.dtype):
+            out = self.net(t[:, :3]).float()
+        if t.shape[1] == 4:
+            out = torch.cat([out, imresize(t[:, 3:], self.scale)], dim=1)
+        return out.cpu()
+
+    def upscale_tensor(self, x: Tensor) -> Tensor:
+        """N×3×H×W in [-1, 1] → N×3×(sH)×(sW) float32 on the CPU (unclamped), tiled."""
+        return tiled(self._run, x, self.scale, self.tile, self.tile_overlap, self.tile_batch)
+
+    def _bands(self, image: Image) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
+        """``(first row, RGB rows in [0, 1], alpha rows or None)`` of the upscaled image."""
+        x = to_tensor(image.rgb)
+        if image.alpha is not None:
+            x = torch.cat([x, torch.from_numpy(image.alpha)[None, None] * 2 - 1], dim=1)
+        for top, band in tiled_bands(self._run, x, self.scale, self.tile, self.tile_overlap, self.tile_batch):
+            alpha = ((band[0, 3] + 1) / 2).clamp(0, 1).numpy() if band.shape[1] == 4 else None
+            yield top, from_tensor(band[:, :3]), alpha
+
+    def __call__(self, image: Image) -> Image:
+        """Upscale a decoded image; alpha, bit depth and gray-ness carry over."""
+        h, w = (self.scale * n for n in image.size)
+        rgb = np.empty((h, w, 3), np.float32)
+        alpha = np.empty((h, w), np.float32) if image.alpha is not None else None
+        for top, rows, alpha_rows in self._bands(image):
+            rgb[top : top + len(rows)] = rows
+            if alpha is not None:
+                alpha[top : top + len(rows)] = alpha_rows
+        return Image(rgb, alpha, image.bit_depth, image.gray)
+
+    def upscale_file(self, src: str | Path, dst: str | Path) -> None:
+        """Read ``src``, upscale, write ``dst`` as PNG (16-bit if ``src`` was deeper than 8 bits)."""
+        image = read_image(src)
+        depth = 16 if image.bit_depth > 8 else 8
+        channels = (1 if image.gray else 3) + (image.alpha is not None)
+        h, w = (self.scale * n for n in image.size)
+        pixels = np.empty((h, w, channels), np.uint16 if depth == 16 else np.uint8)
+        for top, rows, alpha_rows in self._bands(image):
+            pixels[top : top + len(rows)] = png_pixels(rows, alpha_rows, depth, image.gray)
+        atomic_write_bytes(dst, png_bytes(pixels))

@@ -1,0 +1,172 @@
+"""CycleGAN task head (Zhu et al. 2017): unpaired translation between domains A and B.
+
+Two generators, ``G_AB``: A → B and ``G_BA``: B → A, and two discriminators, ``D_A`` (real A vs
+``G_BA``'s fakes) and ``D_B`` (real B vs ``G_AB``'s fakes). With no pairs to compare against, the
+cycle loss ``|G_BA(G_AB(a)) - a|`` (and its mirror) is what keeps a translated image *about* its
+input; the identity loss ``|G_AB(b) - b|`` keeps colours when the input already looks like the
+target domain. Paper defaults: LSGAN, λ_cycle 10, λ_identity 0.5 (of λ_cycle), a pool of the 50
+last fakes for the discriminators, Adam 2e-4 β1 0.5, constant then linearly decaying learning rate
+(trainer ``lr_schedule="linear"``, ``decay_start=0.5``).
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ganapps.core.losses import get_loss
+from ganapps.nets.patchgan import PatchGANConfig, PatchGANDiscriminator
+from ganapps.nets.resnet_gen import ResNetGenerator, ResNetGeneratorConfig, default_blocks
+
+from .augment import center_crop, crop_flip
+
+MIN_SIZE = 32  # smallest training crop: the 70×70 PatchGAN's last layers need a 2×2 map
+
+
+@dataclass
+class CycleGANConfig:
+    image_size: int = 256  # training crop; the dataset's load size is larger (see data.datasets)
+    ngf: int = 64
+    ndf: int = 64
+    n_blocks: int | None = None  # None: 9 at 256 px and up, 6 below (the paper)
+    lambda_cycle: float = 10.0
+    lambda_identity: float = 0.5  # a fraction of lambda_cycle, as in the paper's code
+    pool_size: int = 50
+    loss: str = "lsgan"
+    lr: float = 2e-4
+    beta1: float = 0.5
+    samples: int = 6  # rows in the sample grid
+
+
+class ImagePool:
+    """The discriminators' history buffer (Shrivastava et al. 2017), ``size`` images deep.
+
+    Until full, each new fake is stored and returned. Then each fake is, with probability 1/2,
+    swapped for a random stored one (which is returned, and the new fake takes its place), else
+    returned as is. A discriminator that sees old fakes too cannot just chase the generator's
+    latest trick, which damps oscillation. Randomness comes from the global torch RNG and the
+    stored images go through :meth:`state_dict`, so a resumed run draws exactly the same fakes.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self.images: list[Tensor] = []
+
+    def query(self, images: Tensor) -> Tensor:
+        """Images to show the discriminator in place of ``images`` (N×C×H×W, detached)."""
+        if self.size == 0:
+            return images
+        out = []
+        for image in images.detach():
+            if len(self.images) < self.size:
+                self.images.append(image.clone())
+                out.append(image)
+            elif torch.rand(()).item() < 0.5:
+                j = int(torch.randint(len(self.images), ()).item())
+                old = self.images[j].to(image.device, image.dtype)
+                self.images[j] = image.clone()
+                out.append(old)
+            else:
+                out.append(image)
+        return torch.stack(out)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"images": [t.cpu() for t in self.images]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.images = list(state["images"])
+
+
+def cycle_loss(real: Tensor, reconstructed: Tensor) -> Tensor:
+    """Mean absolute difference between an image and its round trip through both generators."""
+    return F.l1_loss(reconstructed.float(), real.float())
+
+
+def identity_loss(real: Tensor, same: Tensor) -> Tensor:
+    """Mean absolute change a generator makes to an image already of its target domain."""
+    return F.l1_loss(same.float(), real.float())
+
+
+class CycleGANTask:
+    name = "cyclegan"
+
+    def __init__(self, config: CycleGANConfig, sample_batch: dict[str, Tensor]):
+        """``sample_batch``: fixed ``{"A", "B"}`` images (at load size) for the per-epoch grids."""
+        if config.image_size < MIN_SIZE:
+            raise ValueError(f"image size must be at least {MIN_SIZE} px (the PatchGAN's last layers need a 2×2 map)")
+        self.config = c = config
+        self.loss = get_loss(c.loss)
+        g_cfg = ResNetGeneratorConfig(ngf=c.ngf, n_blocks=c.n_blocks or default_blocks(c.image_size))
+        d_cfg = PatchGANConfig(in_channels=3, ndf=c.ndf)
+        self.generators: dict[str, nn.Module] = {"G_AB": ResNetGenerator(g_cfg), "G_BA": ResNetGenerator(g_cfg)}
+        self.discriminators: dict[str, nn.Module] = {"D_A": PatchGANDiscriminator(d_cfg), "D_B": PatchGANDiscriminator(d_cfg)}
+        self.pool_a, self.pool_b = ImagePool(c.pool_size), ImagePool(c.pool_size)
+        self.augment = crop_flip(c.image_size)
+        n = c.samples
+        self.fixed = {k: center_crop(v[:n], c.image_size) for k, v in sample_batch.items()}
+
+    def optimizers(self) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
+        betas = (self.config.beta1, 0.999)
+        g_params = itertools.chain(*(g.parameters() for g in self.generators.values()))
+        d_params = itertools.chain(*(d.parameters() for d in self.discriminators.values()))
+        return torch.optim.Adam(g_params, lr=self.config.lr, betas=betas), torch.optim.Adam(d_params, lr=self.config.lr, betas=betas)
+
+    def generate(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
+        """Augment both domains independently, translate each way and back."""
+        g_ab, g_ba = self.generators["G_AB"], self.generators["G_BA"]
+        real_a, real_b = self.augment(batch["A"]), self.augment(batch["B"])
+        fake_b, fake_a = g_ab(real_a), g_ba(real_b)
+        return {"real_A": real_a, "real_B": real_b, "fake_A": fake_a, "fake_B": fake_b, "rec_A": g_ba(fake_b), "rec_B": g_ab(fake_a)}
+
+    def d_loss(self, batch: Any, out: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
+        d_a, d_b = self.discriminators["D_A"], self.discriminators["D_B"]
+        real_a, fake_a = d_a(out["real_A"]).float(), d_a(self.pool_a.query(out["fake_A"])).float()
+        real_b, fake_b = d_b(out["real_B"]).float(), d_b(self.pool_b.query(out["fake_B"])).float()
+        loss_a, loss_b = self.loss.d(real_a, fake_a), self.loss.d(real_b, fake_b)
+        acc_real, acc_fake = self.loss.accuracy(torch.cat([real_a, real_b]), torch.cat([fake_a, fake_b]))
+        logs = {"d_A_loss": loss_a.item(), "d_B_loss": loss_b.item(), "d_acc_real": acc_real, "d_acc_fake": acc_fake}
+        return loss_a + loss_b, logs
+
+    def g_loss(self, batch: Any, out: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
+        c = self.config
+        d_a, d_b = self.discriminators["D_A"], self.discriminators["D_B"]
+        gan = self.loss.g(d_b(out["fake_B"]).float()) + self.loss.g(d_a(out["fake_A"]).float())
+        cycle = cycle_loss(out["real_A"], out["rec_A"]) + cycle_loss(out["real_B"], out["rec_B"])
+        loss = gan + c.lambda_cycle * cycle
+        logs = {"gan_loss": gan.item(), "cycle_loss": cycle.item()}
+        if c.lambda_identity > 0:
+            idt = identity_loss(out["real_B"], self.generators["G_AB"](out["real_B"])) + identity_loss(
+                out["real_A"], self.generators["G_BA"](out["real_A"])
+            )
+            loss = loss + c.lambda_cycle * c.lambda_identity * idt
+            logs["identity_loss"] = idt.item()
+        return loss, logs
+
+    def samples(self, generators: dict[str, nn.Module]) -> Tensor:
+        """One row per fixed pair: A, G_AB(A), G_BA(G_AB(A)), B, G_BA(B), G_AB(G_BA(B))."""
+        g_ab, g_ba = generators["G_AB"], generators["G_BA"]
+        device = next(g_ab.parameters()).device
+        a, b = self.fixed["A"].to(device), self.fixed["B"].to(device)
+        fake_b, fake_a = g_ab(a), g_ba(b)
+        row = torch.stack([a, fake_b, g_ba(fake_b), b, fake_a, g_ab(fake_a)], dim=1)  # N×6×C×H×W
+        return row.flatten(0, 1)
+
+    def exports(self) -> dict[str, str]:
+        return {"generator_AtoB": "G_AB", "generator_BtoA": "G_BA"}
+
+    def weights_metadata(self, stem: str) -> dict[str, Any]:
+        direction = stem.removeprefix("generator_")
+        return {"task": "translate", "model": "cyclegan", "image_size": self.config.image_size, "input": "photo",
+                "direction": direction}
+
+    def state_dict(self) -> dict[str, Any]:
+        """The image pools: part of the training state, so a resume shows D the same old fakes."""
+        return {"pool_A": self.pool_a.state_dict(), "pool_B": self.pool_b.state_dict()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.pool_a.load_state_dict(state["pool_A"])
+        self.pool_b.load_state_dict(state["pool_B"])

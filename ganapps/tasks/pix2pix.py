@@ -1,0 +1,100 @@
+"""pix2pix task head (Isola et al. 2017): paired translation, input A → target B.
+
+A U-Net generator and a *conditional* PatchGAN: the discriminator judges ``cat(input, output)``
+pairs, so it learns whether an output fits its input, not just whether it looks real. The L1 term
+(λ 100) pulls each output towards its own target and the GAN term supplies the sharp detail L1
+alone would average away. Paper defaults: vanilla (log-loss) GAN with the D objective halved,
+Adam 2e-4 β1 0.5.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ganapps.core.losses import get_loss
+from ganapps.nets.patchgan import PatchGANConfig, PatchGANDiscriminator
+from ganapps.nets.unet import UNetGenerator, UNetGeneratorConfig, default_downs
+
+from .augment import center_crop, crop_flip
+
+INPUT_KINDS = ("photo", "labels", "sketch")  # what the generator is given; "sketch" inputs get normalised
+
+
+@dataclass
+class Pix2PixConfig:
+    image_size: int = 256  # training crop; the dataset's load size is larger (see data.datasets)
+    ngf: int = 64
+    ndf: int = 64
+    num_downs: int | None = None  # None: image_size down to 1 px (8 at 256, 7 at 128)
+    lambda_l1: float = 100.0
+    loss: str = "vanilla"
+    lr: float = 2e-4
+    beta1: float = 0.5
+    direction: str = "AtoB"  # recorded in the weights; the dataset applies it
+    input_kind: str = "photo"
+    samples: int = 12  # fixed pairs in the sample grid (two per row)
+
+
+def l1_loss(target: Tensor, output: Tensor) -> Tensor:
+    """Mean absolute difference between the generator's output and the true target."""
+    return F.l1_loss(output.float(), target.float())
+
+
+class Pix2PixTask:
+    name = "pix2pix"
+
+    def __init__(self, config: Pix2PixConfig, sample_batch: dict[str, Tensor]):
+        """``sample_batch``: fixed ``{"A", "B"}`` pairs (at load size) for the per-epoch grids."""
+        if config.input_kind not in INPUT_KINDS:
+            raise ValueError(f"input kind must be one of {', '.join(INPUT_KINDS)}, not {config.input_kind!r}")
+        self.config = c = config
+        self.loss = get_loss(c.loss)
+        g_cfg = UNetGeneratorConfig(ngf=c.ngf, num_downs=c.num_downs or default_downs(c.image_size))
+        d_cfg = PatchGANConfig(in_channels=6, ndf=c.ndf, norm="instance_affine")
+        self.generators: dict[str, nn.Module] = {"G": UNetGenerator(g_cfg)}
+        self.discriminators: dict[str, nn.Module] = {"D": PatchGANDiscriminator(d_cfg)}
+        self.augment = crop_flip(c.image_size)
+        self.fixed = {k: center_crop(v[: c.samples], c.image_size) for k, v in sample_batch.items()}
+
+    def optimizers(self) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
+        betas = (self.config.beta1, 0.999)
+        return (
+            torch.optim.Adam(self.generators["G"].parameters(), lr=self.config.lr, betas=betas),
+            torch.optim.Adam(self.discriminators["D"].parameters(), lr=self.config.lr, betas=betas),
+        )
+
+    def generate(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
+        """Crop and flip input and target together (one draw for the pair), then translate."""
+        pair = self.augment(torch.cat([batch["A"], batch["B"]], dim=1))
+        real_a, real_b = pair[:, :3], pair[:, 3:]
+        return {"real_A": real_a, "real_B": real_b, "fake_B": self.generators["G"](real_a)}
+
+    def d_loss(self, batch: Any, out: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
+        D = self.discriminators["D"]
+        real = D(torch.cat([out["real_A"], out["real_B"]], 1)).float()
+        fake = D(torch.cat([out["real_A"], out["fake_B"]], 1)).float()
+        acc_real, acc_fake = self.loss.accuracy(real, fake)
+        # Halved as in the paper, which slows D relative to G.
+        return 0.5 * self.loss.d(real, fake), {"d_acc_real": acc_real, "d_acc_fake": acc_fake}
+
+    def g_loss(self, batch: Any, out: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
+        gan = self.loss.g(self.discriminators["D"](torch.cat([out["real_A"], out["fake_B"]], 1)).float())
+        l1 = l1_loss(out["real_B"], out["fake_B"])
+        return gan + self.config.lambda_l1 * l1, {"gan_loss": gan.item(), "l1_loss": l1.item()}
+
+    def samples(self, generators: dict[str, nn.Module]) -> Tensor:
+        """Triples input, output, target; two triples per grid row."""
+        G = generators["G"]
+        a, b = (self.fixed[k].to(next(G.parameters()).device) for k in ("A", "B"))
+        return torch.stack([a, G(a), b], dim=1).flatten(0, 1)
+
+    def exports(self) -> dict[str, str]:
+        return {"generator": "G"}
+
+    def weights_metadata(self, stem: str) -> dict[str, Any]:
+        c = self.config
+        return {"task": "translate", "model": "pix2pix", "image_size": c.image_size, "direction": c.direction, "input": c.input_kind}
