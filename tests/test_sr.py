@@ -169,6 +169,8 @@ def test_pipeline_tiles_match_untiled_psnr(tmp_path: Path) -> None:
 
 # -------------------------------------------------------------------------- CLI round trips
 def test_upscale_cli_rgba_gray_16bit(tmp_path: Path) -> None:
+    from PIL import Image as PILImage
+
     model = _tiny_model(tmp_path / "tiny.safetensors")
     src = tmp_path / "in"
     src.mkdir()
@@ -176,6 +178,7 @@ def test_upscale_cli_rgba_gray_16bit(tmp_path: Path) -> None:
     _write(src / "rgba.png", rgba)
     _write(src / "gray.png", _smooth(21, 17, 1)[:, :, 0])
     _write(src / "deep.png", _smooth(18, 22, 3).astype(np.uint16) * 257)
+    PILImage.fromarray(np.dstack([_smooth(9, 11, 1)[:, :, 0], np.full((9, 11), 255, np.uint8)]), "LA").save(src / "la.png")
     for tile in ("0", "12"):
         out = tmp_path / f"out{tile}"
         r = runner.invoke(app, ["upscale", "x2", str(src), "-o", str(out), "--model", str(model), "--tile", tile,
@@ -186,7 +189,9 @@ def test_upscale_cli_rgba_gray_16bit(tmp_path: Path) -> None:
     assert a.shape == (40, 60, 4) and (a[:, :, 3] == 128).all()  # constant alpha stays constant
     assert g.shape == (42, 34) and g.dtype == np.uint8
     assert d.shape == (36, 44, 3) and d.dtype == np.uint16 and d.max() > 255
-    for name in ("rgba.png", "gray.png", "deep.png"):  # tiles (bf16 on AMX CPUs) vs whole: ≤ 1 level
+    la = read(tmp_path / "out0/la.png")  # OpenCV reads gray+alpha as BGRA, and writes it back so
+    assert la.shape == (18, 22, 4) and (la[:, :, 3] == 255).all()
+    for name in ("rgba.png", "gray.png", "deep.png", "la.png"):  # tiles (bf16 on AMX CPUs) vs whole: ≤ 1 level
         diff = np.abs(read(tmp_path / "out0" / name).astype(int) - read(tmp_path / "out12" / name).astype(int))
         assert diff.max() <= (257 if name == "deep.png" else 1)
 

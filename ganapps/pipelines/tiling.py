@@ -68,7 +68,7 @@ def blend_weights(spans: list[tuple[int, int]], scale: int, overlap: int) -> lis
 def check_tiling(tile: int, overlap: int) -> None:
     """Raise ValueError unless ``tile`` is 0 (off) or positive with ``0 ≤ overlap ≤ tile/2``."""
     if tile < 0 or overlap < 0 or (tile > 0 and 2 * overlap > tile):
-        raise ValueError(f"tiling needs tile ≥ 0 (0 = off) and 0 ≤ overlap ≤ tile/2, not tile={tile}, overlap={overlap}")
+        raise ValueError(f"need tile ≥ 0 (0 = off) and 0 ≤ overlap ≤ tile/2, not tile={tile}, overlap={overlap}")
 
 
 def tiled_bands(

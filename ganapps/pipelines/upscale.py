@@ -90,7 +90,7 @@ class UpscalePipeline:
         """Read ``src``, upscale, write ``dst`` as PNG (16-bit if ``src`` was deeper than 8 bits)."""
         image = read_image(src)
         depth = 16 if image.bit_depth > 8 else 8
-        channels = (1 if image.gray else 3) + (image.alpha is not None)
+        channels = 4 if image.alpha is not None else 1 if image.gray else 3  # gray+alpha is written as RGBA
         h, w = (self.scale * n for n in image.size)
         pixels = np.empty((h, w, channels), np.uint16 if depth == 16 else np.uint8)
         for top, rows, alpha_rows in self._bands(image):

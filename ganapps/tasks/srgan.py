@@ -85,7 +85,7 @@ def fft_magnitude_loss(a: Tensor, b: Tensor) -> Tensor:
 class _SuperResolution:
     """What both phases share: the generator, its forward pass, sample grids, exports."""
 
-    name = "sr"
+    name: str  # the exported weights' file stem
 
     def __init__(self, scale: int, init: str | None, samples: dict[str, Tensor]):
         self.scale = scale
@@ -184,4 +184,5 @@ class SRGANTask(_SuperResolution):
 
     def weights_metadata(self, stem: str) -> dict[str, Any]:
         content = "vgg54" if self.vgg is not None else "l1+fft+feature-matching"
-        return super().weights_metadata(stem) | {"loss": f"{content} + {self.config.adv_weight:g} {self.config.gan_loss} GAN"}
+        adversarial = f"{self.config.adv_weight:g} {self.config.gan_loss} GAN"
+        return super().weights_metadata(stem) | {"loss": f"{content} + {adversarial}"}
