@@ -10,6 +10,7 @@ PIPELINES = {
     "generate": "ganapps.pipelines.generate:GeneratePipeline",
     "translate": "ganapps.pipelines.translate:TranslatePipeline",
     "upscale": "ganapps.pipelines.upscale:UpscalePipeline",
+    "inpaint": "ganapps.pipelines.inpaint:InpaintPipeline",
 }
 
 

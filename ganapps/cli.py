@@ -238,6 +238,41 @@ def export(
     console.print(f"wrote {output}")
 
 
+# ---------------------------------------------- convert: the reference projects' checkpoints (issue 8)
+@app.command()
+@friendly_errors
+def convert(
+    checkpoint: Path = typer.Argument(..., help="A .pth of pytorch-CycleGAN-and-pix2pix, BasicSR, ESRGAN or Real-ESRGAN."),
+    output: Path = typer.Option(..., "-o", "--output", help="The ganapps weights file to write (.safetensors)."),
+    arch: Optional[str] = typer.Option(
+        None, "--arch", help="resnet9 | resnet6 | unet256 | unet128 | msrresnet | rrdbnet (default: detected from the names)."
+    ),
+    scale: Optional[int] = typer.Option(None, "--scale", help="msrresnet/rrdbnet: the factor you expect (checked)."),
+    running_stats: bool = typer.Option(
+        False, "--running-stats", help="BatchNorm files (pix2pix zoo): use their running statistics, as the reference's "
+        "'test.py --eval'; default: per-image statistics, as its plain test.py."
+    ),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output."),
+) -> None:
+    """Convert a CycleGAN/pix2pix or BasicSR/Real-ESRGAN checkpoint for translate/upscale (weights only, checked)."""
+    from ganapps.convert import ARCHS, convert_checkpoint
+
+    if output.suffix != ".safetensors":
+        raise UsageError(f"-o {output}: converted weights are written as .safetensors")
+    if arch is not None and arch not in ARCHS:
+        raise UsageError(f"--arch must be one of {', '.join(ARCHS)}, not {arch!r}")
+    if not checkpoint.is_file():
+        raise UsageError(f"{checkpoint}: no such file")
+    if output.exists() and not overwrite:
+        raise UsageError(f"{output} exists; pass --overwrite to replace it")
+    layout = convert_checkpoint(checkpoint, output, arch, scale, running_stats)
+    if layout.meta["task"] == "upscale":
+        use = f"ganapps upscale x{layout.meta['scale']} IMAGES -o OUT --model {output}"
+    else:
+        use = f"ganapps translate IMAGES -o OUT --model {output}"
+    console.print(f"wrote {output} ({layout.describe()}); run it with: {use}", highlight=False, markup=False)
+
+
 # -------------------------------------------------------------------------------------- eval
 @eval_app.command("generate")
 @friendly_errors
@@ -720,6 +755,163 @@ def eval_upscale(
         scores = evaluate_folder(folder, scale, methods)
         images = next(iter(scores.values())).images
         table.add_row(folder.name, str(images), *(f"{s.psnr:.2f} / {s.ssim:.4f}" for s in scores.values()))
+    console.print(table)
+
+
+# ------------------------------------------------------------- inpaint: gated convolutions (issue 5)
+INPAINT_MODEL = "inpaint-faces"
+
+
+def _inpaint_weights(model: str) -> Path:
+    """``--model``: a shipped name or a path; the default name before its weights are shipped is a
+    clear error, not an 'unknown model'."""
+    from ganapps.weights import REGISTRY, resolve, weights_dir
+
+    if model == INPAINT_MODEL and model not in REGISTRY:
+        raise FileNotFoundError(
+            f"no shipped {model} weights yet (no {weights_dir() / model}.safetensors); "
+            "train one with 'ganapps train inpaint' and pass --model PATH"
+        )
+    return resolve(model)
+
+
+def _mask_ratios(text: str) -> list[tuple[float, float]]:
+    from ganapps.data.masks import parse_ratios
+
+    try:
+        ratios = parse_ratios(text)
+    except ValueError as e:
+        raise UsageError(f"--mask-ratio: {e}") from None
+    if not ratios:
+        raise UsageError("--mask-ratio: give at least one range, e.g. 0.1-0.2")
+    return ratios
+
+
+@train_app.command("inpaint")
+@friendly_errors
+def train_inpaint(
+    data: Path = typer.Option(..., "--data", help="Folder of face photos (or one with train/); centre squares are used."),
+    out: Path = typer.Option(..., "--out", help="Run folder: checkpoints, metrics, samples, curves, generator."),
+    size: int = typer.Option(128, "--size", help="Training resolution (square)."),
+    mask_ratio: str = typer.Option("0.1-0.5", "--mask-ratio", help="Hole share of the training masks, e.g. 0.1-0.5."),
+    width: int = typer.Option(32, "--width", help="Generator width (DeepFill v2's cnum; the paper's is 48)."),
+    epochs: Optional[int] = typer.Option(
+        None, "--epochs", help="Passes over the data (default 40; the LR decays linearly over the second half)."
+    ),
+    iters: Optional[int] = typer.Option(None, "--iters", help="Generator updates, instead of --epochs."),
+    batch_size: int = typer.Option(8, "--batch-size"),
+    precision: str = typer.Option("auto", "--precision", help="auto (bf16 on AMX CPUs/GPUs) | fp32 | bf16 | fp16"),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+    seed: int = typer.Option(0, "--seed"),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
+) -> None:
+    """Face inpainting: gated-convolution generator, SN-PatchGAN, hole-weighted L1 + hinge GAN."""
+    from dataclasses import asdict
+
+    import torch
+
+    from ganapps.core.trainer import TrainConfig, Trainer
+    from ganapps.data.datasets import ImageFolder, fixed_batch
+    from ganapps.tasks.inpaint import InpaintConfig, InpaintTask
+
+    ratios = _mask_ratios(mask_ratio)
+    if len(ratios) != 1:
+        raise UsageError("--mask-ratio: training takes one range, e.g. 0.1-0.5")
+    if size < 8 or width < 2:
+        raise UsageError("--size must be at least 8 and --width at least 2")
+    epochs, iters = _train_length(epochs, iters, 40)
+    folder = data / "train" if (data / "train").is_dir() else data
+    dataset = _report_dataset_warnings(lambda: ImageFolder(folder, size))
+    task_cfg = InpaintConfig(image_size=size, width=width, mask_ratio=ratios[0])
+    torch.manual_seed(seed)  # --seed fixes the initial weights too
+    task = InpaintTask(task_cfg, fixed_batch(dataset, task_cfg.samples))
+    cfg = TrainConfig(
+        out=out, epochs=epochs, iters=iters, batch_size=batch_size, seed=seed, device=device, precision=precision,
+        lr_schedule="linear", decay_start=0.5, channels_last=True,  # channels_last: ~1.4× faster gated convs on CPU
+        extra={"inpaint": asdict(task_cfg), "data": str(data)},
+    )
+    trainer = Trainer(task, dataset, cfg)
+    summary = trainer.fit(resume=resume)
+    if trainer.dist.is_main:
+        trainer.export()  # the trainer exports at epoch ends; the last steps need not end one
+    _report_training(trainer, summary)
+
+
+@app.command()
+@friendly_errors
+def inpaint(
+    inputs: list[str] = typer.Argument(..., help="Image files, folders or globs."),
+    output: Path = typer.Option(
+        ..., "-o", "--output", help="Output folder (one PNG per input, same stem), or FILE.png for one input."
+    ),
+    mask: Optional[Path] = typer.Option(
+        None, "--mask", help="Mask image (non-zero = missing; the image's size) or a folder of masks named like the images. "
+        "An all-zero mask returns the image unchanged."
+    ),
+    random_mask: bool = typer.Option(
+        False, "--random-mask", help="Draw a free-form mask (20-40% of the image), written next to the output as STEM_mask.png."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of --random-mask (each file's mask also depends on its name)."),
+    model: str = typer.Option(INPAINT_MODEL, "--model", help="Shipped model name or a .safetensors path."),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing outputs."),
+) -> None:
+    """Fill the masked part of images; every pixel outside the mask is returned unchanged."""
+    from ganapps.pipelines.files import OutputPlanError, plan_outputs, run_batch
+    from ganapps.pipelines.inpaint import InpaintPipeline, pair_masks, plan_demo_masks
+
+    if (mask is None) == (not random_mask):
+        raise UsageError("give exactly one of --mask MASK (file or folder) or --random-mask")
+    if mask is not None and not mask.exists():
+        raise UsageError(f"--mask {mask}: no such file or folder")
+    try:
+        pairs, problems = plan_outputs(inputs, output, overwrite)
+    except OutputPlanError as e:
+        raise UsageError(str(e)) from None
+    if mask is not None:
+        masks, unpaired = pair_masks([src for src, _ in pairs], mask)
+        pairs, problems = [p for p in pairs if p[0] in masks], problems + unpaired
+    else:
+        pairs, clashes = plan_demo_masks(pairs, overwrite)
+        problems += clashes
+    written: list[Path] = []
+    if pairs:
+        pipe = InpaintPipeline(_inpaint_weights(model), device)
+        if mask is not None:
+            result = run_batch(pairs, lambda src, dst: pipe.inpaint_file(src, dst, mask=masks[src]), "inpainting")
+        else:
+            result = run_batch(pairs, lambda src, dst: pipe.inpaint_file(src, dst, seed=seed), "inpainting")
+        written, problems = result.written, problems + result.failures
+    finish_batch(len(written), problems)
+
+
+@eval_app.command("inpaint")
+@friendly_errors
+def eval_inpaint(
+    data: Path = typer.Option(..., "--data", help="Folder of held-out face photos (or one with test/)."),
+    mask_ratio: str = typer.Option(
+        "0.1-0.2,0.2-0.3,0.3-0.4,0.4-0.5", "--mask-ratio", help="Comma-separated hole-share buckets."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of the masks (the same for every method)."),
+    model: str = typer.Option(INPAINT_MODEL, "--model", help="Shipped model name or a .safetensors path."),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+) -> None:
+    """PSNR/SSIM/L1 per mask-ratio bucket: our model vs OpenCV Telea and Navier-Stokes, same masks."""
+    from ganapps.eval.inpaint import evaluate_inpainting
+
+    ratios = _mask_ratios(mask_ratio)
+    r = _report_dataset_warnings(lambda: evaluate_inpainting(_inpaint_weights(model), data, ratios, seed, device))
+    table = Table(title=f"inpainting {r['n']} images at {r['image_size']} px, mask seed {seed}: "
+                        "PSNR (dB), SSIM, L1 over the whole image (RGB, 8-bit)")  # fmt: skip
+    for col in ("mask ratio", "hole", "method", "PSNR", "SSIM", "L1", "vs Telea"):
+        table.add_column(col, justify="left" if col == "method" else "right")
+    methods = {"ours": Path(model).stem, "telea": "cv2 Telea", "ns": "cv2 Navier-Stokes"}
+    for b in r["buckets"]:
+        for i, (key, label) in enumerate(methods.items()):
+            m = b[key]
+            gain = f"{m['psnr'] - b['telea']['psnr']:+.2f}" if key == "ours" else ""
+            bucket = (b["ratio"], f"{100 * b['hole']:.1f}%") if i == 0 else ("", "")
+            table.add_row(*bucket, label, f"{m['psnr']:.2f}", f"{m['ssim']:.4f}", f"{m['l1']:.4f}", gain, end_section=i == 2)
     console.print(table)
 
 

@@ -102,10 +102,13 @@ def _tensor(rgb: np.ndarray) -> Tensor:
     return to_tensor(rgb)[0]
 
 
-def fixed_batch(dataset: Dataset, n: int) -> dict[str, Tensor]:
-    """``n`` items at evenly spaced indices, stacked: fixed inputs for the per-epoch sample grids."""
+def fixed_batch(dataset: Dataset, n: int) -> dict[str, Tensor] | Tensor:
+    """``n`` items at evenly spaced indices, stacked: fixed inputs for the per-epoch sample grids.
+    Dict items (pairs) give a dict of stacks, tensor items (:class:`ImageFolder`) one stack."""
     idx = np.linspace(0, len(dataset) - 1, min(n, len(dataset))).round().astype(int)
     items = [dataset[int(i)] for i in idx]
+    if isinstance(items[0], Tensor):
+        return torch.stack(items)
     return {k: torch.stack([item[k] for item in items]) for k in items[0]}
 
 

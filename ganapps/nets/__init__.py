@@ -14,8 +14,10 @@ from torch import nn
 from .classifier import SmallClassifier, SmallClassifierConfig
 from .dcgan import DCGANDiscriminator, DCGANDiscriminatorConfig, DCGANGenerator, DCGANGeneratorConfig
 from .domain_classifier import DomainClassifier, DomainClassifierConfig
+from .inpaint_net import InpaintGenerator, InpaintGeneratorConfig, SNPatchGANConfig, SNPatchGANDiscriminator
 from .patchgan import PatchGANConfig, PatchGANDiscriminator
 from .resnet_gen import ResNetGenerator, ResNetGeneratorConfig
+from .rrdbnet import RRDBNet, RRDBNetConfig
 from .srgan_disc import SRGANDiscriminator, SRGANDiscriminatorConfig
 from .srresnet import SRResNet, SRResNetConfig
 from .unet import UNetGenerator, UNetGeneratorConfig
@@ -29,7 +31,10 @@ ARCHS: dict[str, tuple[type, type[nn.Module]]] = {
     "patchgan_discriminator": (PatchGANConfig, PatchGANDiscriminator),
     "domain_classifier": (DomainClassifierConfig, DomainClassifier),
     "srresnet": (SRResNetConfig, SRResNet),
+    "rrdbnet": (RRDBNetConfig, RRDBNet),
     "srgan_discriminator": (SRGANDiscriminatorConfig, SRGANDiscriminator),
+    "inpaint_generator": (InpaintGeneratorConfig, InpaintGenerator),
+    "snpatchgan_discriminator": (SNPatchGANConfig, SNPatchGANDiscriminator),
 }
 
 

@@ -7,13 +7,16 @@ Normalisation kinds:
   This is what pix2pix's BatchNorm at batch size 1 computes (the paper runs it with test-batch
   statistics, i.e. per image), but it stays per-image at any batch size and needs no running
   statistics, so inference does not depend on what else is in the batch.
+* ``"batch"``: BatchNorm with running statistics, convolutions without bias. Only for weights
+  converted from the reference pix2pix/CycleGAN code that are meant to run with their training-set
+  statistics (the reference's ``test.py --eval``); our own training never uses it.
 """
 from __future__ import annotations
 
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-NORMS = ("instance", "instance_affine")
+NORMS = ("instance", "instance_affine", "batch")
 
 
 def norm_layer(kind: str, channels: int) -> nn.Module:
@@ -22,6 +25,8 @@ def norm_layer(kind: str, channels: int) -> nn.Module:
         return nn.InstanceNorm2d(channels)
     if kind == "instance_affine":
         return nn.InstanceNorm2d(channels, affine=True)
+    if kind == "batch":
+        return nn.BatchNorm2d(channels)
     raise ValueError(f"unknown norm {kind!r}; choose one of {', '.join(NORMS)}")
 
 

@@ -7,9 +7,10 @@ upsampled input is added at the end, so the net learns only the missing detail a
 Differences from the paper, with reasons: no BatchNorm (EDSR/ESRGAN found it costs PSNR and adds
 artifacts; without it a tile of any size behaves exactly as in training), LeakyReLU instead of
 PReLU, 3×3 instead of 9×9 outer convs. Layer names are BasicSR's ``MSRResNet``, so its checkpoints
-map by name. BasicSR works in [0, 1], we in [-1, 1]: with ``x01 = (x + 1) / 2`` and ``y = 2 y01 - 1``
-the conversion folds exactly into ``conv_first`` (bias) and ``conv_last`` (weights and bias ×2),
-because the bilinear skip commutes with the affine change of range.
+map by name. BasicSR works in [0, 1], we in [-1, 1]: weights converted from BasicSR set
+``unit_range`` and the net changes the range around them. Folding that change into ``conv_first``
+would be exact inside the image only: its zero padding would then stand for grey, not black, and
+the border pixels would differ from BasicSR's.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class SRResNetConfig:
     num_feat: int = 64
     num_block: int = 16
     channels: int = 3
+    unit_range: bool = False  # True: the weights expect and produce [0, 1] images (BasicSR's convention)
 
 
 def _scaled_kaiming(module: nn.Module, scale: float) -> None:
@@ -79,6 +81,11 @@ class SRResNet(nn.Module):
         return self.config.scale
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.config.unit_range:
+            return self._forward((x + 1) / 2) * 2 - 1
+        return self._forward(x)
+
+    def _forward(self, x: Tensor) -> Tensor:
         out = self.body(self.lrelu(self.conv_first(x)))
         for up in (self.upconv1, self.upconv2):
             if up is not None:

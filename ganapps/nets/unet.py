@@ -9,7 +9,8 @@ the bottleneck use dropout 0.5, the paper's only source of noise.
 
 The nesting (``model.model.<i>.model...``) and layer order follow the reference implementation
 (junyanz/pytorch-CycleGAN-and-pix2pix), so its checkpoint keys map onto ours by name; its BatchNorm
-corresponds to our ``instance_affine`` norm (see :mod:`ganapps.nets.blocks`).
+run per image (its default test mode) is our ``instance_affine`` norm, and run with its running
+statistics (``--eval``) our ``batch`` norm (see :mod:`ganapps.nets.blocks`).
 """
 from __future__ import annotations
 

@@ -19,10 +19,13 @@ from ganapps.core.checkpoint import atomic_write_bytes
 from ganapps.core.device import autocast, autocast_dtype
 from ganapps.data.degrade import imresize
 from ganapps.data.io import Image, from_tensor, png_bytes, png_pixels, read_image, to_tensor
+from ganapps.nets.rrdbnet import RRDBNet
 from ganapps.nets.srresnet import SRResNet
 
 from .base import load_net
 from .tiling import check_tiling, tiled, tiled_bands
+
+SR_NETS = (SRResNet, RRDBNet)  # nets that map an image to one ``net.scale`` times larger
 
 
 class UpscalePipeline:
@@ -45,7 +48,7 @@ class UpscalePipeline:
     ):
         check_tiling(tile, tile_overlap)
         self.net, self.spec = load_net(path, device)
-        if not isinstance(self.net, SRResNet):
+        if not isinstance(self.net, SR_NETS):
             raise ValueError(f"{path}: not a super-resolution model (architecture {self.spec['arch']!r})")
         self.scale = self.net.scale
         self.device = next(self.net.parameters()).device

@@ -1,0 +1,326 @@
+"""Inpainting (issue 5): masks, gated nets, the task through the trainer, pipeline/CLI, eval.
+
+Synthetic smooth images and nets a few channels wide; a model's quality is not tested here, only
+that known pixels survive bit for bit and every path runs and reports what it should.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from ganapps.api import load
+from ganapps.cli import app
+from ganapps.core.checkpoint import save_weights
+from ganapps.core.losses import get_loss
+from ganapps.core.trainer import TrainConfig, Trainer
+from ganapps.data.datasets import ImageFolder, fixed_batch
+from ganapps.data.io import Image
+from ganapps.data.masks import hole_count_range, parse_ratio, parse_ratios, random_mask
+from ganapps.eval.inpaint import eval_masks, evaluate_inpainting, opencv_inpaint
+from ganapps.eval.translate import image_metrics
+from ganapps.nets import build, spec_of
+from ganapps.nets.inpaint_net import (
+    GatedConv2d,
+    InpaintGenerator,
+    InpaintGeneratorConfig,
+    SNPatchGANConfig,
+    SNPatchGANDiscriminator,
+)
+from ganapps.pipelines.inpaint import DEMO_RATIO, InpaintPipeline, hole_region
+from ganapps.tasks.inpaint import InpaintConfig, InpaintTask, hole_valid_l1
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Nets a few channels wide run fastest on one thread (and leave the other core alone)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _smooth(h: int, w: int, channels: int = 3, seed: int = 0) -> np.ndarray:
+    """A smooth random uint8 image: blurred noise, stretched to the full range."""
+    a = cv2.GaussianBlur(np.random.default_rng(seed).random((h, w, channels)).astype(np.float32), (0, 0), 2)
+    a = a.reshape(h, w, channels)
+    return np.round((a - a.min()) / (a.max() - a.min()) * 255).astype(np.uint8)
+
+
+def _write(path: Path, pixels: np.ndarray) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    assert cv2.imwrite(str(path), pixels)
+    return path
+
+
+def _tiny_model(path: Path, image_size: int = 16) -> Path:
+    torch.manual_seed(0)
+    g = InpaintGenerator(InpaintGeneratorConfig(width=4))
+    save_weights(path, g, spec_of(g) | {"task": "inpaint", "image_size": image_size})
+    return path
+
+
+def _box_mask(h: int, w: int, top: int, left: int, bh: int, bw: int) -> np.ndarray:
+    m = np.zeros((h, w), np.uint8)
+    m[top : top + bh, left : left + bw] = 255
+    return m
+
+
+# ------------------------------------------------------------------------------------ masks
+@pytest.mark.parametrize("size", [64, (40, 96)])
+@pytest.mark.parametrize("ratio", [(0.1, 0.2), (0.3, 0.4), (0.45, 0.5)])
+def test_masks_hit_the_requested_ratio_range(size, ratio: tuple[float, float]) -> None:
+    shares = []
+    for seed in range(25):
+        m = random_mask(size, ratio, np.random.default_rng(seed))
+        assert m.dtype == bool and m.shape == ((size, size) if isinstance(size, int) else size)
+        shares.append(m.mean())
+    assert ratio[0] <= min(shares) and max(shares) <= ratio[1]
+    again = random_mask(size, ratio, np.random.default_rng(3))
+    assert np.array_equal(again, random_mask(size, ratio, np.random.default_rng(3)))  # a seed fixes the mask
+    assert not np.array_equal(again, random_mask(size, ratio, np.random.default_rng(4)))
+
+
+def test_mask_ratio_parsing_and_impossible_ranges() -> None:
+    assert parse_ratio("0.2-0.4") == (0.2, 0.4)
+    assert parse_ratios("0.1-0.2, 0.2-0.3") == [(0.1, 0.2), (0.2, 0.3)]
+    for bad in ("0.4-0.2", "20-40", "0.3", "a-b"):
+        with pytest.raises(ValueError, match="mask ratio"):
+            parse_ratio(bad)
+    assert hole_count_range(10, 10, (0.1, 0.2)) == (10, 20)
+    with pytest.raises(ValueError, match="no 2×2 mask"):
+        hole_count_range(2, 2, (0.3, 0.45))  # 1.2 to 1.8 pixels: no whole number in between
+
+
+# ------------------------------------------------------------------------------------- nets
+@pytest.mark.parametrize("hw", [(9, 7), (37, 51), (1, 5)])
+def test_gated_convs_and_generator_keep_odd_sizes(hw: tuple[int, int]) -> None:
+    x = torch.randn(2, 4, *hw)
+    assert GatedConv2d(4, 6, 5)(x).shape == (2, 6, *hw)
+    assert GatedConv2d(4, 6, 3, dilation=8)(x).shape == (2, 6, *hw)
+    assert GatedConv2d(4, 6, 3, stride=2)(x).shape == (2, 6, math.ceil(hw[0] / 2), math.ceil(hw[1] / 2))
+    g = InpaintGenerator(InpaintGeneratorConfig(width=4))
+    y = g(x)
+    assert y.shape == (2, 3, *hw) and y.abs().max() <= 1
+
+
+def test_nets_are_registered_and_the_discriminator_is_spectrally_normalised() -> None:
+    g, d = InpaintGenerator(InpaintGeneratorConfig(width=4)), SNPatchGANDiscriminator(SNPatchGANConfig(ndf=4))
+    for net in (g, d):
+        spec = spec_of(net)
+        assert type(build(spec["arch"], spec["config"])) is type(net)
+    assert d(torch.zeros(2, 4, 64, 48)).shape == (2, 16, 1, 1)  # 6 stride-2 layers, 4·ndf channels
+    d.train()
+    for _ in range(20):  # power iterations converge; the normalised weight then has spectral norm 1
+        d(torch.zeros(1, 4, 8, 8))
+    w = d.model[2].weight.flatten(1)
+    assert torch.linalg.matrix_norm(w, ord=2).item() == pytest.approx(1.0, abs=0.05)
+
+
+# ------------------------------------------------------------------------------------- task
+def test_hole_weighted_l1_and_the_objective() -> None:
+    target, output = torch.zeros(1, 3, 4, 4), torch.ones(1, 3, 4, 4)
+    mask = torch.zeros(1, 1, 4, 4)
+    mask[..., :1, :] = 1  # a quarter of the image is hole
+    hole, valid = hole_valid_l1(output, target, mask)
+    assert (hole.item(), valid.item()) == (0.25, 0.75)  # each over all pixels (Liu et al. 2018)
+    torch.manual_seed(0)
+    images = torch.rand(2, 3, 16, 16) * 2 - 1
+    task = InpaintTask(InpaintConfig(image_size=16, width=4, ndf=4, samples=2), images)
+    out = task.generate(images)
+    assert out["mask"].shape == (2, 1, 16, 16) and set(out["mask"].unique().tolist()) <= {0.0, 1.0}
+    known = out["mask"] == 0
+    assert torch.equal(out["completed"].masked_select(known), out["real"].masked_select(known))
+    loss, logs = task.g_loss(images, out)
+    assert loss.item() == pytest.approx(6 * logs["hole_l1_loss"] + logs["valid_l1_loss"] + 0.1 * logs["gan_loss"], rel=1e-5)
+    d_loss, d_logs = task.d_loss(images, {k: v.detach() for k, v in out.items()})
+    D = task.discriminators["D"].eval()  # eval: no power iteration, the same normalised weights again
+    real = D(torch.cat([out["real"], out["mask"]], 1))
+    fake = D(torch.cat([out["completed"].detach(), out["mask"]], 1))
+    assert d_loss.item() == pytest.approx(get_loss("hinge").d(real, fake).item(), rel=1e-4)
+    assert 0 <= d_logs["d_acc_real"] <= 1
+    assert task.samples(task.generators).shape == (6, 3, 16, 16)  # masked | completed | real per image
+
+
+def _faces(folder: Path, n: int = 8) -> Path:
+    for i in range(n):
+        _write(folder / f"{i:03d}.png", _smooth(20, 24, seed=i))
+    return folder
+
+
+def _trainer(data: Path, out: Path, iters: int) -> Trainer:
+    ds = ImageFolder(data, 16)
+    torch.manual_seed(0)
+    task = InpaintTask(InpaintConfig(image_size=16, width=4, ndf=4, samples=2), fixed_batch(ds, 2))
+    cfg = TrainConfig(out=out, iters=iters, batch_size=4, device="cpu", precision="fp32", progress=False,
+                      checkpoint_every=1000, lr_schedule="linear")  # fmt: skip
+    return Trainer(task, ds, cfg)
+
+
+def test_train_cli_exports_weights_the_pipeline_loads_and_resume_is_exact(tmp_path: Path) -> None:
+    data = _faces(tmp_path / "faces" / "train")
+    run = tmp_path / "run"
+    r = runner.invoke(app, ["train", "inpaint", "--data", str(tmp_path / "faces"), "--out", str(run), "--size", "16",
+                            "--width", "4", "--iters", "3", "--batch-size", "4", "--device", "cpu", "--precision", "fp32"])
+    assert r.exit_code == 0, r.output
+    pipe = InpaintPipeline(run / "generator.safetensors")
+    assert pipe.image_size == 16 and pipe.spec["task"] == "inpaint" and pipe.spec["trained_steps"] == 3
+    assert (run / "samples" / "epoch_001.png").exists()
+    r = runner.invoke(app, ["train", "inpaint", "--data", str(data), "--out", str(tmp_path / "x"),
+                            "--mask-ratio", "0.1-0.2,0.3-0.4"])  # fmt: skip
+    assert r.exit_code == 2 and "one range" in r.output
+
+    straight = _trainer(data, tmp_path / "straight", iters=4)
+    straight.fit()
+    _trainer(data, tmp_path / "paused", iters=4).fit(max_steps=2)
+    resumed = _trainer(data, tmp_path / "paused", iters=4)
+    resumed.fit(resume=True)  # masks and flips come from the checkpointed torch RNG
+    a, b = straight.task.generators["G"].state_dict(), resumed.task.generators["G"].state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+# --------------------------------------------------------------------------------- pipeline
+def test_hole_region_is_twice_the_hole_inside_the_image() -> None:
+    hole = np.zeros((300, 400), bool)
+    hole[10:30, 380:395] = True  # 20×15 hole near the top-right corner
+    rows, cols, side = hole_region(hole, 16)
+    assert side == 40 and (rows, cols) == (slice(0, 40), slice(360, 400))
+    rows, cols, side = hole_region(hole, 128)  # at least the model's size
+    assert side == 128 and (rows.stop - rows.start, cols.stop - cols.start) == (128, 128)
+    thin = np.zeros((20, 300), bool)
+    thin[5:15, 100:140] = True
+    rows, cols, side = hole_region(thin, 16)  # longer than the image is high: whole height, padded later
+    assert side == 40 and rows == slice(0, 20) and cols == slice(100, 140)
+    face = np.zeros((109, 89), bool)
+    face[40:70, 20:50] = True
+    rows, cols, side = hole_region(face, 128)  # smaller than the model: the largest square, scaled up
+    assert side == 89 and rows == slice(11, 100) and cols == slice(0, 89)
+
+
+@pytest.mark.parametrize("shape", [(37, 53), (20, 300), (300, 200)])
+def test_known_pixels_are_bit_identical_in_memory(tmp_path: Path, shape: tuple[int, int]) -> None:
+    pipe = load(_tiny_model(tmp_path / "g.safetensors"))
+    assert isinstance(pipe, InpaintPipeline)
+    rgb = _smooth(*shape).astype(np.float32) / 255
+    hole = random_mask(shape, (0.01, 0.05), np.random.default_rng(0))
+    out = pipe(Image(rgb), hole)
+    assert out.rgb.shape == rgb.shape
+    assert np.array_equal(out.rgb[~hole], rgb[~hole])
+    assert not np.array_equal(out.rgb[hole], rgb[hole])
+    hidden = np.where(hole[:, :, None], np.float32(1), rgb)  # what the mask hides never reaches the net
+    assert np.array_equal(pipe(Image(hidden), hole).rgb, out.rgb)
+    assert np.array_equal(pipe(Image(rgb), np.zeros(shape, bool)).rgb, rgb)  # all-zero mask: a no-op
+    with pytest.raises(ValueError, match="must have its image's size"):
+        pipe(Image(rgb), hole[:-1])
+
+
+def test_inpaint_cli_folders_keep_known_pixels_of_rgb_rgba_gray_and_16bit(tmp_path: Path) -> None:
+    model = _tiny_model(tmp_path / "g.safetensors")
+    images = {
+        "rgb": _smooth(37, 53, 3, seed=1),
+        "rgba": np.concatenate([_smooth(30, 24, 3, seed=2), _smooth(30, 24, 1, seed=3)], axis=2),
+        "gray": _smooth(25, 31, 1, seed=4)[:, :, 0],
+        "deep": _smooth(33, 29, 3, seed=5).astype(np.uint16) * 257 + 7,
+    }
+    for stem, pixels in images.items():
+        _write(tmp_path / "in" / f"{stem}.png", pixels)
+        h, w = pixels.shape[:2]
+        _write(tmp_path / "masks" / f"{stem}.png", _box_mask(h, w, h // 3, w // 4, h // 3, w // 2))
+    _write(tmp_path / "in" / "orphan.png", _smooth(10, 10))  # no mask of that name
+    r = runner.invoke(app, ["inpaint", str(tmp_path / "in"), "--mask", str(tmp_path / "masks"), "-o", str(tmp_path / "out"),
+                            "--model", str(model), "--device", "cpu"])  # fmt: skip
+    assert r.exit_code == 1 and "orphan.png: no mask named orphan.*" in r.output and "wrote 4 images, 1 failed" in r.output
+    for stem, pixels in images.items():
+        out = cv2.imread(str(tmp_path / "out" / f"{stem}.png"), cv2.IMREAD_UNCHANGED)
+        assert out.dtype == pixels.dtype and out.shape == pixels.shape, stem
+        known = cv2.imread(str(tmp_path / "masks" / f"{stem}.png"), cv2.IMREAD_GRAYSCALE) == 0
+        assert np.array_equal(out[known], pixels[known]), stem
+        assert not np.array_equal(out[~known], pixels[~known]), stem
+        if stem == "rgba":
+            assert np.array_equal(out[..., 3], pixels[..., 3])  # alpha passed through, hole included
+    assert not (tmp_path / "out" / "orphan.png").exists()
+
+
+def test_inpaint_cli_size_mismatch_all_zero_mask_and_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = _tiny_model(tmp_path / "g.safetensors")
+    face = _write(tmp_path / "face.png", _smooth(30, 40))
+    small = _write(tmp_path / "small.png", np.full((30, 39), 255, np.uint8))
+    r = runner.invoke(app, ["inpaint", str(face), "--mask", str(small), "-o", str(tmp_path / "out.png"),
+                            "--model", str(model)])  # fmt: skip
+    failed = [line for line in r.output.splitlines() if line.startswith("failed:")]
+    assert r.exit_code == 1 and len(failed) == 1, r.output
+    assert "mask" in failed[0] and "39×30 px but the image is 40×30 px" in failed[0]
+    assert not (tmp_path / "out.png").exists()
+
+    empty = _write(tmp_path / "empty.png", np.zeros((30, 40), np.uint8))
+    r = runner.invoke(app, ["inpaint", str(face), "--mask", str(empty), "-o", str(tmp_path / "same.png"),
+                            "--model", str(model)])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert np.array_equal(cv2.imread(str(tmp_path / "same.png")), cv2.imread(str(face)))
+
+    out = str(tmp_path / "o.png")
+    for args in (["--model", str(model)], ["--mask", str(empty), "--random-mask", "--model", str(model)],
+                 ["--mask", str(tmp_path / "nope.png"), "--model", str(model)]):  # fmt: skip
+        r = runner.invoke(app, ["inpaint", str(face), "-o", out, *args])
+        assert r.exit_code == 2 and len(r.output.strip().splitlines()) == 1, r.output
+    monkeypatch.setenv("GANAPPS_WEIGHTS", str(tmp_path / "no-weights"))
+    r = runner.invoke(app, ["inpaint", str(face), "--mask", str(empty), "-o", out])  # the default model, not shipped yet
+    assert r.exit_code == 1 and "no shipped inpaint-faces weights" in r.output and len(r.output.strip().splitlines()) == 1
+
+
+def test_random_mask_is_written_next_to_the_output_and_is_reproducible(tmp_path: Path) -> None:
+    model = _tiny_model(tmp_path / "g.safetensors")
+    face = _write(tmp_path / "face.png", _smooth(48, 40))
+    args = ["inpaint", str(face), "--random-mask", "--seed", "3", "--model", str(model)]
+    r = runner.invoke(app, [*args, "-o", str(tmp_path / "a" / "out.png")])
+    assert r.exit_code == 0, r.output
+    mask = cv2.imread(str(tmp_path / "a" / "out_mask.png"), cv2.IMREAD_UNCHANGED)
+    assert mask.shape == (48, 40) and set(np.unique(mask)) == {0, 255}
+    assert DEMO_RATIO[0] <= (mask > 0).mean() <= DEMO_RATIO[1]
+    out = cv2.imread(str(tmp_path / "a" / "out.png"))
+    assert np.array_equal(out[mask == 0], cv2.imread(str(face))[mask == 0])
+    r = runner.invoke(app, [*args, "-o", str(tmp_path / "a" / "out.png")])
+    assert r.exit_code == 1 and "exists" in r.output  # never overwritten without --overwrite
+    r = runner.invoke(app, [*args, "-o", str(tmp_path / "b" / "out.png")])
+    assert r.exit_code == 0 and np.array_equal(cv2.imread(str(tmp_path / "b" / "out_mask.png"), cv2.IMREAD_UNCHANGED), mask)
+
+
+# ------------------------------------------------------------------------------------- eval
+def test_eval_metrics_on_known_pairs() -> None:
+    x = torch.rand(2, 3, 16, 16) * 2 - 1
+    same = image_metrics(x, x)
+    assert same["psnr"] == math.inf and same["ssim"] == pytest.approx(1.0) and same["l1"] == 0
+    y = torch.zeros(2, 3, 16, 16)
+    off = image_metrics(y + 0.2, y)  # 0.1 on the [0, 1] scale everywhere: MSE 0.01
+    assert off["psnr"] == pytest.approx(20.0, abs=1e-4) and off["l1"] == pytest.approx(0.1, abs=1e-6)
+    masks = eval_masks(2, 16, (0.2, 0.3), seed=0)
+    flat = torch.full((2, 3, 16, 16), 0.2)
+    flat = torch.round((flat + 1) * 127.5) / 127.5 - 1  # an 8-bit grey
+    assert image_metrics(opencv_inpaint(flat, masks, "ns"), flat)["psnr"] == math.inf  # flat stays flat
+    assert image_metrics(opencv_inpaint(flat, masks, "telea"), flat)["psnr"] > 45  # Telea: within a level or two
+    assert torch.equal(eval_masks(2, 16, (0.2, 0.3), seed=0), masks)  # a bucket's masks depend on its range
+    assert not torch.equal(eval_masks(2, 16, (0.2, 0.3), seed=1), masks)
+
+
+def test_eval_inpaint_compares_with_opencv_per_bucket(tmp_path: Path) -> None:
+    model = _tiny_model(tmp_path / "g.safetensors")
+    data = _faces(tmp_path / "faces" / "test", n=3)
+    report = evaluate_inpainting(model, tmp_path / "faces", [(0.1, 0.2), (0.3, 0.4)], seed=0)
+    assert report["n"] == 3 and report["image_size"] == 16
+    assert [b["ratio"] for b in report["buckets"]] == ["0.1-0.2", "0.3-0.4"]
+    for b in report["buckets"]:
+        assert set(b) == {"ratio", "hole", "ours", "telea", "ns"}
+        assert 0 < b["telea"]["l1"] < 1 and 0 < b["ours"]["ssim"] < 1
+    assert report["buckets"][0]["hole"] < report["buckets"][1]["hole"]
+    r = runner.invoke(app, ["eval", "inpaint", "--data", str(data), "--mask-ratio", "0.2-0.3", "--model", str(model),
+                            "--device", "cpu"])  # fmt: skip
+    assert r.exit_code == 0 and "Telea" in r.output and "0.2-0.3" in r.output, r.output
+    r = runner.invoke(app, ["eval", "inpaint", "--data", str(data), "--mask-ratio", "20-30", "--model", str(model)])
+    assert r.exit_code == 2
