@@ -24,8 +24,8 @@ class ShippedModel:
 REGISTRY: dict[str, ShippedModel] = {
     m.name: m
     for m in [
-        ShippedModel("dcgan-fashion", "generate", "Fashion-MNIST, 60k train", "see weights/dcgan-fashion.md"),
-        ShippedModel("fmnist-classifier", "classify (FID features)", "Fashion-MNIST, 60k train", "see weights/fmnist-classifier.md"),
+        ShippedModel("dcgan-fashion", "generate", "Fashion-MNIST, 60k train", "classifier-FID 63.0 (real floor 0.78), all 10 classes 8–12%"),
+        ShippedModel("fmnist-classifier", "classify (FID features)", "Fashion-MNIST, 60k train", "test accuracy 94.36%"),
     ]
 }
 
