@@ -11,6 +11,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,11 @@ def suggest(name: str, choices: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def resolve(name_or_path: str, task: str | None = None) -> Path:
-    """A shipped model's verified file, or the path a user gave (which must exist)."""
+def resolve(name_or_path: str, task: str | None = None, aliases: Iterable[str] = ()) -> Path:
+    """A shipped model's verified file, or the path a user gave (which must exist).
+
+    ``aliases``: other names the caller accepts (``srgan`` for ``upscale``), so a typo of one of
+    them gets the right suggestion in the "unknown model" error."""
     if name_or_path in REGISTRY:
         folder = weights_dir()
         path = folder / f"{name_or_path}.safetensors"
@@ -82,5 +86,5 @@ def resolve(name_or_path: str, task: str | None = None) -> Path:
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such model file")
         return path
-    choices = [n for n, m in REGISTRY.items() if task is None or m.task == task]
+    choices = [*aliases, *(n for n, m in REGISTRY.items() if task is None or m.task == task)]
     raise UnknownModel(f"unknown model {name_or_path!r}{suggest(name_or_path, choices)}; run 'ganapps models' to list them")

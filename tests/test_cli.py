@@ -50,7 +50,7 @@ def test_pickle_checkpoint_is_refused(tmp_path):
     bad = tmp_path / "model.pt"
     torch.save({"w": torch.zeros(2)}, bad)
     r = invoke("generate", "--model", bad, "-o", tmp_path / "g.png")
-    assert r.exit_code == 1 and "not a readable .safetensors file" in r.output
+    assert r.exit_code == 1 and f"{bad}: a PyTorch pickle file" in r.output and "unpickling can run code" in r.output
     assert not (tmp_path / "g.png").exists()
 
 

@@ -34,11 +34,27 @@ class CheckpointError(ValueError):
     """A file that is not a readable ganapps safetensors file (message names the file and why)."""
 
 
+class WriteFailed(OSError):
+    """Writing a file failed (disk full, no permission, ...); the message names the file."""
+
+
+def _write_failed(path: Path, e: OSError) -> WriteFailed:
+    err = WriteFailed(f"cannot write {path}: {e.strerror or e}")
+    err.errno = e.errno
+    return err
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file + fsync + rename (all-or-nothing)."""
+    """Write ``data`` to ``path`` via a temp file + fsync + rename (all-or-nothing).
+
+    Any OS error (a full disk, a read-only folder) becomes :class:`WriteFailed` naming ``path``,
+    and the temporary file is removed, so nothing half-written is left behind."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise _write_failed(path, e) from e
     try:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the permissions open() would
         with os.fdopen(fd, "wb") as f:
@@ -46,8 +62,10 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise _write_failed(path, e) from e
         raise
 
 
@@ -87,6 +105,11 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
         with safe_open(str(path), framework="pt") as f:
             raw = (f.metadata() or {}).get(META_KEY)
     except (SafetensorError, OSError, ValueError) as e:
+        if _is_pickle(path):
+            raise CheckpointError(
+                f"{path}: a PyTorch pickle file; models are loaded only from .safetensors, since unpickling "
+                "can run code ('ganapps convert' turns CycleGAN/pix2pix/ESRGAN .pth files into one)"
+            ) from None
         raise CheckpointError(f"{path}: not a readable .safetensors file ({_short(e)})") from None
     if raw is None:
         raise CheckpointError(
@@ -106,6 +129,16 @@ def load_weights(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict
     except (SafetensorError, OSError, ValueError) as e:
         raise CheckpointError(f"{path}: cannot read tensors ({_short(e)})") from None
     return tensors, spec
+
+
+def _is_pickle(path: Path) -> bool:
+    """Whether ``path`` starts like a ``torch.save`` file (zip) or a raw pickle (protocol 2-5)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(4)
+    except OSError:
+        return False
+    return head.startswith(b"PK\x03\x04") or (len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5)
 
 
 def _short(e: Exception) -> str:

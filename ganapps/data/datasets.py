@@ -72,7 +72,7 @@ def _usable(folder: Path, problems: list[str]) -> list[Path]:
     good, bad = readable(list_images(folder))
     problems.extend(bad)
     if not good:
-        raise ValueError(f"{folder}: no readable images")
+        raise ValueError(f"{folder}: no readable images" + (f" ({len(bad)} unreadable; first: {bad[0]})" if bad else ""))
     return good
 
 

@@ -2,13 +2,18 @@
 
 ``read_image`` decodes with OpenCV (8/16-bit, gray, alpha, palette, CMYK JPEG, WebP, TIFF) and uses
 Pillow only to read the header lazily: the pixel count is checked *before* decoding (a tiny PNG
-can declare 100k×100k pixels) and the EXIF orientation is applied, as a photo viewer would.
+can declare 100k×100k pixels; the limit is ``$GANAPPS_MAX_PIXELS``, default 100 MP) and the EXIF
+orientation is applied, as a photo viewer would. A PNG's chunks are checked first (length, CRC,
+IEND), so a truncated or corrupt PNG is reported as such instead of by libpng on stderr. Every
+failure is an :class:`ImageReadError` naming the file and the reason.
 ``write_image`` writes a temporary file and renames it, so an output is whole or absent.
 """
 from __future__ import annotations
 
 import glob
 import os
+import struct
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +22,11 @@ import numpy as np
 import torch
 
 from ganapps.core.checkpoint import atomic_write_bytes
+from ganapps.data.native_stderr import silenced
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
-MAX_PIXELS = int(os.environ.get("GANAPPS_MAX_PIXELS", 100_000_000))  # 100 MP, e.g. 12000×8000
+DEFAULT_MAX_PIXELS = 100_000_000  # 100 MP, e.g. 12000×8000
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 class ImageReadError(ValueError):
@@ -41,8 +48,30 @@ class Image:
         return self.rgb.shape[0], self.rgb.shape[1]
 
 
-def _exif_orientation(path: Path) -> tuple[int, int, int]:
-    """(width, height, EXIF orientation) from the header alone; raises ImageReadError if unreadable."""
+def pixel_limit() -> int:
+    """The largest image decoded, in pixels: ``$GANAPPS_MAX_PIXELS`` if set, else 100 MP. Read at
+    each call, so a run (or a test) can raise it without re-importing anything."""
+    raw = os.environ.get("GANAPPS_MAX_PIXELS")
+    if raw is None:
+        return DEFAULT_MAX_PIXELS
+    try:
+        value = int(raw.replace("_", ""))
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ValueError(f"GANAPPS_MAX_PIXELS={raw!r}: give a positive whole number of pixels, e.g. 200000000")
+    return value
+
+
+def _megapixels(n: int) -> str:
+    if n < 1_000_000:
+        return f"{n:,} px"
+    return f"{n / 1e6:,.0f} MP" if n >= 10_000_000 else f"{n / 1e6:.3g} MP"
+
+
+def _header(path: Path, max_pixels: int) -> int:
+    """The EXIF orientation, from the header alone, once the declared size is known to be within
+    ``max_pixels``: nothing is decompressed before that check."""
     from PIL import Image as PILImage
     from PIL import UnidentifiedImageError
 
@@ -50,12 +79,50 @@ def _exif_orientation(path: Path) -> tuple[int, int, int]:
     try:
         with PILImage.open(path) as im:
             w, h = im.size
-            orientation = im.getexif().get(0x0112, 1) if im.format in ("JPEG", "TIFF", "WEBP", "PNG") else 1
+            if w * h > max_pixels:
+                raise ImageReadError(
+                    f"{path}: {w}×{h} is {_megapixels(w * h)}, over the {_megapixels(max_pixels)} limit "
+                    "(set GANAPPS_MAX_PIXELS to allow more)"
+                )
+            if im.format == "PNG":  # getexif() would decode the whole PNG to look for a late eXIf chunk
+                exif = PILImage.Exif()
+                exif.load(im.info.get("exif"))
+            elif im.format in ("JPEG", "TIFF", "WEBP"):
+                exif = im.getexif()
+            else:
+                return 1
+            orientation = exif.get(0x0112, 1)
     except UnidentifiedImageError:
         raise ImageReadError(f"{path}: not a recognised image file") from None
-    except (OSError, SyntaxError, ValueError) as e:
-        raise ImageReadError(f"{path}: unreadable image header ({e})") from None
-    return w, h, int(orientation or 1)
+    except ImageReadError:
+        raise
+    except Exception as e:  # noqa: BLE001 - Pillow's parsers raise many types on malformed headers
+        raise ImageReadError(f"{path}: truncated or corrupt image header ({_first_line(e)})") from None
+    return int(orientation) if isinstance(orientation, int) else 1
+
+
+def _first_line(e: BaseException) -> str:
+    return str(e).splitlines()[0] if str(e).strip() else type(e).__name__
+
+
+def _check_png(data: bytes, path: Path) -> None:
+    """Walk the chunks of a PNG: a file cut short or a chunk with a wrong CRC is named as such
+    (libpng would fail with a generic error and print its own lines on stderr)."""
+    view, pos = memoryview(data), len(PNG_SIGNATURE)
+    while True:
+        if pos + 8 > len(data):
+            raise ImageReadError(f"{path}: truncated PNG (the file ends before its IEND chunk)")
+        length, kind = struct.unpack(">I4s", view[pos : pos + 8])
+        if not kind.isalpha():
+            raise ImageReadError(f"{path}: corrupt PNG (no valid chunk at byte {pos})")
+        name, end = kind.decode("ascii"), pos + 12 + length
+        if end > len(data):
+            raise ImageReadError(f"{path}: truncated PNG (the file ends inside its {name} chunk)")
+        if zlib.crc32(view[pos + 4 : end - 4]) != struct.unpack(">I", view[end - 4 : end])[0]:
+            raise ImageReadError(f"{path}: corrupt PNG (chunk {name} at byte {pos} fails its CRC check)")
+        if kind == b"IEND":
+            return
+        pos = end
 
 
 def _apply_orientation(a: np.ndarray, orientation: int) -> np.ndarray:
@@ -71,23 +138,28 @@ def _apply_orientation(a: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(ops[orientation](a)) if orientation in ops else a
 
 
-def read_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> Image:
-    """Decode any supported image to float RGB (+ alpha). Errors are :class:`ImageReadError`."""
+def read_image(path: str | os.PathLike, max_pixels: int | None = None) -> Image:
+    """Decode any supported image to float RGB (+ alpha). Errors are :class:`ImageReadError`;
+    ``max_pixels`` defaults to :func:`pixel_limit`."""
     path = Path(path)
     if not path.exists():
         raise ImageReadError(f"{path}: no such file")
     if path.is_dir():
         raise ImageReadError(f"{path}: is a folder, not an image")
-    if path.stat().st_size == 0:
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ImageReadError(f"{path}: cannot read ({e.strerror or _first_line(e)})") from None
+    if not data:
         raise ImageReadError(f"{path}: empty file (0 bytes)")
-    w, h, orientation = _exif_orientation(path)
-    if w * h > max_pixels:
-        raise ImageReadError(
-            f"{path}: {w}×{h} is {w * h / 1e6:.0f} MP, over the {max_pixels / 1e6:.0f} MP limit "
-            "(set GANAPPS_MAX_PIXELS to allow more)"
-        )
-    data = np.fromfile(path, dtype=np.uint8)
-    a = cv2.imdecode(data, cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
+    orientation = _header(path, pixel_limit() if max_pixels is None else max_pixels)
+    if data.startswith(PNG_SIGNATURE):
+        _check_png(data, path)
+    try:
+        with silenced():
+            a = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
+    except cv2.error as e:
+        raise ImageReadError(f"{path}: cannot decode ({_first_line(e)})") from None
     if a is None or a.size == 0:
         raise ImageReadError(f"{path}: corrupt or truncated image data")
     if a.dtype == np.uint8:

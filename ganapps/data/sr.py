@@ -18,8 +18,9 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
+from .datasets import warn_skipped
 from .degrade import degrade
-from .io import expand_inputs, read_image
+from .io import ImageReadError, expand_inputs, read_image
 
 
 def dihedral(a: np.ndarray, k: int) -> np.ndarray:
@@ -32,7 +33,8 @@ class SRCrops(Dataset):
     """Items ``{"lr", "hr"}``: an HR ``crop``×``crop`` patch in [-1, 1] (CHW) and its bicubic LR.
 
     Images are decoded once and kept as uint8 (crops are 8-bit, like the benchmarks); images
-    smaller than ``crop`` are skipped (``skipped`` lists them).
+    smaller than ``crop`` are skipped (``skipped`` lists them), and unreadable files are left out
+    with one :class:`~ganapps.data.datasets.SkippedImagesWarning`, as in the other datasets.
     """
 
     def __init__(self, folders: list[str | os.PathLike], scale: int, crop: int = 96, min_items: int = 0, seed: int = 0):
@@ -44,14 +46,24 @@ class SRCrops(Dataset):
         self.scale, self.crop, self.seed = scale, crop, seed
         self.images: list[np.ndarray] = []
         self.skipped: list[Path] = []
+        unreadable: list[str] = []
         for p in paths:
-            rgb = read_image(p).rgb
+            try:
+                rgb = read_image(p).rgb
+            except ImageReadError as e:
+                unreadable.append(str(e))
+                continue
             if min(rgb.shape[:2]) < crop:
                 self.skipped.append(p)
                 continue
             self.images.append(np.round(rgb * 255).astype(np.uint8))
         if not self.images:
-            raise ValueError(f"no training image in {', '.join(map(str, folders))} is at least {crop}×{crop} px")
+            first = f"; first unreadable: {unreadable[0]}" if unreadable else ""
+            raise ValueError(
+                f"no usable training image in {', '.join(map(str, folders))}: {len(self.skipped)} smaller than "
+                f"{crop}×{crop} px, {len(unreadable)} unreadable{first}"
+            )
+        warn_skipped(unreadable)
         self.repeat = max(1, math.ceil(min_items / len(self.images)))
 
     def __len__(self) -> int:

@@ -31,7 +31,7 @@ from torch import Tensor
 from ganapps.core.device import autocast, autocast_dtype
 from ganapps.core.logging import write_png
 from ganapps.data.datasets import list_images, resize
-from ganapps.data.io import Image, from_tensor, read_image, to_tensor, write_image
+from ganapps.data.io import Image, ImageReadError, from_tensor, read_image, to_tensor, write_image
 from ganapps.data.masks import random_mask
 from ganapps.nets.inpaint_net import InpaintGenerator, composite, masked_input
 
@@ -39,6 +39,7 @@ from .base import load_net
 
 CONTEXT = 2  # region side / hole side
 DEMO_RATIO = (0.2, 0.4)  # hole share of --random-mask masks
+PAD_BUDGET = 4  # a region padded to a square is first shrunk to at most this many model sizes
 
 
 def read_mask(path: str | Path) -> np.ndarray:
@@ -59,11 +60,14 @@ def mask_path_for(output: Path) -> Path:
     return output.with_name(f"{output.stem}_mask.png")
 
 
-def check_mask_size(hole: np.ndarray, image: Image, name: str = "the mask") -> None:
-    """A clear error unless ``hole`` (H×W) has ``image``'s size."""
+def check_mask(hole: np.ndarray, image: Image, name: str = "the mask") -> None:
+    """A clear error unless ``hole`` (H×W) has ``image``'s size and leaves some pixel known: with
+    none, the net would draw the whole image from nothing, which is not inpainting."""
     if hole.shape != image.size:
         (h, w), (ih, iw) = hole.shape, image.size
         raise ValueError(f"{name} is {w}×{h} px but the image is {iw}×{ih} px; a mask must have its image's size")
+    if hole.all():
+        raise ValueError(f"{name} covers the whole image: no known pixel is left to fill the hole from")
 
 
 def hole_region(hole: np.ndarray, min_side: int) -> tuple[slice, slice, int]:
@@ -127,7 +131,7 @@ class InpaintPipeline:
     task = "inpaint"
 
     def __init__(self, path: str | Path, device: str | torch.device = "cpu", precision: str = "auto"):
-        self.net, self.spec = load_net(path, device)
+        self.net, self.spec = load_net(path, device, channels_last=True)
         if not isinstance(self.net, InpaintGenerator):
             raise ValueError(f"{path}: not an inpainting model (architecture {self.spec['arch']!r})")
         self.device = next(self.net.parameters()).device
@@ -138,12 +142,23 @@ class InpaintPipeline:
     def fill(self, image: Tensor, mask: Tensor) -> Tensor:
         """N×3×H×W in [-1, 1] and N×1×H×W masks (1 = hole) → composited, float32 on the CPU."""
         with autocast(self.device, self.dtype):
-            raw = self.net(masked_input(image, mask).to(self.device))
+            raw = self.net(masked_input(image, mask).to(self.device).contiguous(memory_format=torch.channels_last))
         return composite(image, mask, raw.float().cpu().clamp(-1, 1))
 
     def _fill_region(self, rgb: np.ndarray, hole: np.ndarray, side: int) -> np.ndarray:
-        """Steps 2-3 for one region (H×W×3 in [0, 1]): its filled version, same size."""
+        """Steps 2-3 for one region (H×W×3 in [0, 1]): its filled version, same size.
+
+        A region to be padded to a square much larger than the model is shrunk first: a hole along
+        a 10000×20 strip would otherwise be padded to 10000×10000 pixels (1.2 GB) only to be
+        resized to the model's size."""
         h, w = hole.shape
+        budget = PAD_BUDGET * self.image_size
+        if side > min(h, w) and side > budget:
+            k = budget / side
+            small_w, small_h = max(1, round(w * k)), max(1, round(h * k))
+            small_hole = resize(hole.astype(np.float32), small_w, small_h) > 0  # any overlap is hole
+            small = resize(np.where(hole[:, :, None], 0.5, rgb), small_w, small_h)
+            return resize(self._fill_region(small, small_hole, budget), w, h)
         pads = ((side - h) // 2, side - h - (side - h) // 2), ((side - w) // 2, side - w - (side - w) // 2)
         rgb = np.pad(np.where(hole[:, :, None], 0.5, rgb), (*pads, (0, 0)), mode="reflect")
         padded_hole = np.pad(hole, pads, mode="reflect").astype(np.float32)
@@ -154,7 +169,7 @@ class InpaintPipeline:
 
     def __call__(self, image: Image, hole: np.ndarray) -> Image:
         """Fill ``hole`` (H×W bool, True = missing) of ``image``; an all-False hole is a no-op."""
-        check_mask_size(hole, image)
+        check_mask(hole, image)
         rgb = image.rgb.copy()
         if hole.any():
             rows, cols, side = hole_region(hole, self.image_size)
@@ -166,12 +181,14 @@ class InpaintPipeline:
 
     def inpaint_file(self, src: Path, dst: Path, mask: Path | None = None, seed: int = 0) -> None:
         """Read ``src``, fill the hole of ``mask`` (without one: of :func:`demo_mask` for ``seed``,
-        written to :func:`mask_path_for` first), write ``dst`` as PNG at ``src``'s bit depth."""
+        also written, to :func:`mask_path_for`), write ``dst`` as PNG at ``src``'s bit depth."""
         image = read_image(src)
-        if mask is not None:
-            hole = read_mask(mask)
-            check_mask_size(hole, image, f"mask {mask}")
-        else:
-            hole = demo_mask(image.size, seed, src.stem)
+        try:
+            hole = read_mask(mask) if mask is not None else demo_mask(image.size, seed, src.stem)
+        except ImageReadError as e:
+            raise ImageReadError(f"mask {e}") from None
+        check_mask(hole, image, f"mask {mask}" if mask is not None else "the random mask")
+        filled = self(image, hole)
+        if mask is None:  # written once the fill has worked, so a failure leaves no file behind
             write_png(mask_path_for(dst), hole.astype(np.uint8) * 255)
-        write_image(dst, self(image, hole))
+        write_image(dst, filled)
