@@ -12,6 +12,7 @@ from typing import Callable, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape  # file names like "photo[1].jpg" are text, not markup
 from rich.table import Table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="GANs put to work on real images.")
@@ -31,7 +32,21 @@ class UsageError(ValueError):
 
 @app.callback()
 def main(debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors.")) -> None:
+    """Errors are ours, one line each: the image libraries' own complaints about damaged files
+    (Pillow's warnings, libpng/libjpeg lines on stderr) are silenced unless --debug."""
+    from ganapps.data.native_stderr import silence
+
     _state["debug"] = debug
+    if not debug:
+        _quiet_pillow()
+        silence()
+
+
+def _quiet_pillow() -> None:
+    """Pillow warns about damaged headers it can still parse; the file is reported by us instead."""
+    import warnings
+
+    warnings.filterwarnings("ignore", module=r"PIL\.")
 
 
 def friendly_errors(fn: Callable) -> Callable:
@@ -55,7 +70,7 @@ def friendly_errors(fn: Callable) -> Callable:
             usage = isinstance(e, UsageError) or type(e).__name__ == "UnknownModel"
             expected = (ValueError, OSError, CheckpointError, TrainingDiverged, RuntimeError)
             msg = str(e) if isinstance(e, expected) else f"{type(e).__name__}: {e}"
-            err_console.print(f"[red]error:[/red] {msg.splitlines()[0] if msg else type(e).__name__}", highlight=False)
+            err_console.print(f"[red]error:[/red] {escape(msg.splitlines()[0] if msg else type(e).__name__)}", highlight=False)
             raise typer.Exit(2 if usage else 1)
 
     return wrapper
@@ -64,13 +79,31 @@ def friendly_errors(fn: Callable) -> Callable:
 def finish_batch(written: int, failures: list[str], what: str = "images") -> None:
     """Report a batch over user files: failures listed one per line; exit 1 if any failed."""
     for line in failures:
-        err_console.print(f"[red]failed:[/red] {line}", highlight=False)
+        err_console.print(f"[red]failed:[/red] {escape(line)}", highlight=False)
     console.print(f"wrote {written} {what}" + (f", {len(failures)} failed" if failures else ""))
     if failures:
         raise typer.Exit(1)
 
 
 # ------------------------------------------------------------------------------------- train
+NPROC = typer.Option(
+    1, "--nproc", min=1, help="Processes on this machine (torchrun + DDP: gloo on CPU, one GPU each with NCCL); "
+    "--batch-size stays the global batch."
+)
+COMPILE = typer.Option(False, "--compile", help="torch.compile the nets: faster steps (mostly on GPUs) after a slow start.")
+
+
+def _distributed(nproc: int) -> None:
+    """``--nproc N``: run this very command again as N torchrun processes, exit with their status."""
+    from ganapps.core import distributed
+
+    if nproc == 1:
+        return
+    if distributed.under_torchrun():
+        raise UsageError("--nproc: this command already runs under torchrun; give one or the other")
+    raise typer.Exit(distributed.launch(nproc, sys.argv[1:]))
+
+
 @train_app.command("dcgan")
 @friendly_errors
 def train_dcgan(
@@ -84,8 +117,13 @@ def train_dcgan(
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
     seed: int = typer.Option(0, "--seed"),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
+    nproc: int = NPROC,
+    compile_: bool = COMPILE,
 ) -> None:
     """DCGAN on Fashion-MNIST (or any MNIST-style IDX data)."""
+    _distributed(nproc)
+    import torch
+
     from ganapps.core.trainer import TrainConfig, Trainer
     from ganapps.data.idx import IDXImages
     from ganapps.tasks.dcgan import DCGANConfig, DCGANTask
@@ -98,8 +136,9 @@ def train_dcgan(
     task_cfg = DCGANConfig(loss=loss)
     cfg = TrainConfig(
         out=out, epochs=epochs, iters=iters, batch_size=batch_size, seed=seed, device=device, precision=precision,
-        d_steps=5 if loss == "wgan-gp" else 1, extra={"dcgan": vars(task_cfg), "data": str(data)},
+        d_steps=5 if loss == "wgan-gp" else 1, compile=compile_, extra={"dcgan": vars(task_cfg), "data": str(data)},
     )
+    torch.manual_seed(seed)  # --seed fixes the initial weights too
     trainer = Trainer(DCGANTask(task_cfg), dataset, cfg)
     summary = trainer.fit(resume=resume)
     _report_training(trainer, summary)
@@ -150,6 +189,7 @@ def generate(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write one grid PNG here."),
     out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Write one PNG per sample into this folder."),
     device: str = typer.Option("cpu", "--device", help="cpu | cuda | auto"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing outputs."),
 ) -> None:
     """Synthesise images from random noise (DCGAN)."""
     from ganapps.api import load
@@ -159,6 +199,11 @@ def generate(
         raise UsageError("give exactly one of -o FILE.png (a grid) or --out-dir DIR (one PNG per sample)")
     if output is not None and output.suffix.lower() != ".png":
         raise UsageError(f"{output}: the grid is written as PNG; use a .png name")
+    targets = [output] if output is not None else [out_dir / f"{seed}_{i:05d}.png" for i in range(n)]
+    existing = [t for t in targets if t.exists()]
+    if existing and not overwrite:
+        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+        raise UsageError(f"{existing[0]} exists{more}; pass --overwrite to replace it")
     pipe = load(model, device=device)
     if getattr(pipe, "task", None) != "generate":
         raise UsageError(f"{model} is not a generation model (task {pipe.task!r})")
@@ -167,8 +212,8 @@ def generate(
         console.print(f"wrote a grid of {n} images to {output}")
     else:
         out_dir.mkdir(parents=True, exist_ok=True)
-        for i, img in enumerate(pipe(n, seed=seed)):
-            write_png(out_dir / f"{seed}_{i:05d}.png", img)
+        for target, img in zip(targets, pipe(n, seed=seed)):
+            write_png(target, img)
         console.print(f"wrote {n} images to {out_dir}")
 
 
@@ -227,6 +272,7 @@ def export(
     model: str = typer.Argument(..., help="Shipped model name or .safetensors path."),
     format: str = typer.Option("onnx", "--format", help="onnx | torchscript"),
     output: Path = typer.Option(..., "-o", "--output"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output."),
 ) -> None:
     """Export a generator to ONNX (dynamic batch/size) or TorchScript."""
     from ganapps.export import export_model
@@ -234,6 +280,8 @@ def export(
 
     if format not in ("onnx", "torchscript"):
         raise UsageError(f"--format must be onnx or torchscript, not {format!r}")
+    if output.exists() and not overwrite:
+        raise UsageError(f"{output} exists; pass --overwrite to replace it")
     export_model(resolve(model), format, output)
     console.print(f"wrote {output}")
 
@@ -312,9 +360,11 @@ def _report_dataset_warnings(build: Callable):
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        if not _state["debug"]:
+            _quiet_pillow()
         dataset = build()
     for w in caught:
-        err_console.print(f"[yellow]warning:[/yellow] {w.message}", highlight=False)
+        err_console.print(f"[yellow]warning:[/yellow] {escape(str(w.message))}", highlight=False)
     return dataset
 
 
@@ -326,14 +376,14 @@ def _train_length(epochs: Optional[int], iters: Optional[int], default_epochs: i
 
 def _train_translation(
     task, dataset, out: Path, epochs: Optional[int], iters: Optional[int], batch_size: int, seed: int, device: str,
-    precision: str, resume: bool, extra: dict,
+    precision: str, resume: bool, extra: dict, compile_: bool,
 ) -> None:
     """Paper schedule for both heads: constant learning rate for the first half, then linear to 0."""
     from ganapps.core.trainer import TrainConfig, Trainer
 
     cfg = TrainConfig(
         out=out, epochs=epochs, iters=iters, batch_size=batch_size, seed=seed, device=device, precision=precision,
-        lr_schedule="linear", decay_start=0.5, extra=extra,
+        lr_schedule="linear", decay_start=0.5, compile=compile_, extra=extra,
     )
     trainer = Trainer(task, dataset, cfg)
     summary = trainer.fit(resume=resume)
@@ -357,8 +407,11 @@ def train_cyclegan(
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
     seed: int = typer.Option(0, "--seed"),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
+    nproc: int = NPROC,
+    compile_: bool = COMPILE,
 ) -> None:
     """CycleGAN: unpaired translation between trainA and trainB (e.g. horse ↔ zebra)."""
+    _distributed(nproc)
     from dataclasses import asdict
 
     import torch
@@ -372,7 +425,7 @@ def train_cyclegan(
     torch.manual_seed(seed)  # --seed fixes the initial weights too
     task = CycleGANTask(task_cfg, fixed_batch(dataset, task_cfg.samples))
     extra = {"cyclegan": asdict(task_cfg), "data": str(data)}
-    _train_translation(task, dataset, out, epochs, iters, batch_size, seed, device, precision, resume, extra)
+    _train_translation(task, dataset, out, epochs, iters, batch_size, seed, device, precision, resume, extra, compile_)
 
 
 @train_app.command("pix2pix")
@@ -398,8 +451,11 @@ def train_pix2pix(
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
     seed: int = typer.Option(0, "--seed"),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
+    nproc: int = NPROC,
+    compile_: bool = COMPILE,
 ) -> None:
     """pix2pix: paired translation (label map → photo, sketch → photo, ...)."""
+    _distributed(nproc)
     from dataclasses import asdict
 
     import torch
@@ -425,7 +481,7 @@ def train_pix2pix(
     torch.manual_seed(seed)  # --seed fixes the initial weights too
     task = Pix2PixTask(task_cfg, fixed_batch(dataset, task_cfg.samples))
     extra = {"pix2pix": asdict(task_cfg), "data": str(data), "sketch": sketch}
-    _train_translation(task, dataset, out, epochs, iters, batch_size, seed, device, precision, resume, extra)
+    _train_translation(task, dataset, out, epochs, iters, batch_size, seed, device, precision, resume, extra, compile_)
 
 
 @train_app.command("domain-classifier")
@@ -457,7 +513,7 @@ def _translation_weights(task: Optional[str], model: Optional[str]) -> Path:
     from ganapps.weights import REGISTRY, resolve, weights_dir
 
     if model is not None:
-        return resolve(model)
+        return resolve(model, "translate", aliases=[t.weights for t in TASKS.values()])
     if task is None:
         raise UsageError(f"give --task ({', '.join(TASKS)}) or --model PATH")
     name = TASKS[task].weights
@@ -467,6 +523,13 @@ def _translation_weights(task: Optional[str], model: Optional[str]) -> Path:
             "train a model and pass --model PATH"
         )
     return resolve(name)
+
+
+def _check_half(half: bool, device: str) -> None:
+    from ganapps.core.device import resolve_device
+
+    if half and resolve_device(device).type != "cuda":
+        raise UsageError("--half needs a CUDA GPU (on CPU, bf16 is used automatically where the CPU has AMX)")
 
 
 def _check_task(task: Optional[str]) -> None:
@@ -489,28 +552,29 @@ def translate(
         None, "--model", help="A translation .safetensors exported by ganapps, instead of the task's weights."
     ),
     size: Optional[int] = typer.Option(None, "--size", help="Processing size of the shorter side (default: the training size)."),
+    half: bool = typer.Option(False, "--half", help="fp16 on a CUDA GPU (CPUs with AMX use bf16 automatically)."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing outputs."),
 ) -> None:
     """Translate images: horse ↔ zebra, facade label map → photo, line drawing → photo."""
     from ganapps.pipelines.files import OutputPlanError, plan_outputs, run_batch
-    from ganapps.pipelines.translate import FileTranslator, TranslatePipeline
+    from ganapps.pipelines.translate import TranslatePipeline
 
     _check_task(task)
     if size is not None and size < 8:
         raise UsageError(f"--size must be at least 8, not {size}")
+    _check_half(half, device)
     try:
         pairs, problems = plan_outputs(inputs, output, overwrite)
     except OutputPlanError as e:
         raise UsageError(str(e)) from None
     written: list[Path] = []
     if pairs:
-        pipe = TranslatePipeline(_translation_weights(task, model), device)
-        work = FileTranslator(pipe, [src for src, _ in pairs], size)
-        result = run_batch(pairs, work, "translating")
+        pipe = TranslatePipeline(_translation_weights(task, model), device, precision="fp16" if half else "auto")
+        result = run_batch(pairs, pipe.file_stages(size), "translating")
         written, problems = result.written, problems + result.failures
         if written:
-            console.print(f"{len(written) / max(work.seconds, 1e-9):.2f} img/s on {pipe.device} (model time only)")
+            console.print(f"{len(written) / max(result.model_seconds, 1e-9):.2f} img/s on {pipe.device} (model time only)")
     finish_batch(len(written), problems)
 
 
@@ -578,7 +642,7 @@ def _sr_weights(model: str, scale: int) -> Path:
     from ganapps.weights import REGISTRY, resolve, weights_dir
 
     if model not in SR_MODELS:
-        return resolve(model)
+        return resolve(model, "upscale", aliases=SR_MODELS)
     name = f"{model}-x{scale}"
     if name not in REGISTRY:
         raise FileNotFoundError(
@@ -590,7 +654,7 @@ def _sr_weights(model: str, scale: int) -> Path:
 
 def _train_sr(
     name: str, task_cfg, data: list[Path], out: Path, crop: int, epochs: Optional[int], iters: Optional[int],
-    batch_size: int, precision: str, device: str, seed: int, resume: bool,
+    batch_size: int, precision: str, device: str, seed: int, resume: bool, compile_: bool,
 ) -> None:
     import torch
 
@@ -606,7 +670,9 @@ def _train_sr(
         raise UsageError(f"--scale must be 2 or 4, not {task_cfg.scale}")
     if crop % task_cfg.scale:
         raise UsageError(f"--crop {crop} must be a multiple of --scale {task_cfg.scale}")
-    dataset = SRCrops(data, task_cfg.scale, crop, min_items=SR_STEPS_PER_EPOCH * batch_size, seed=seed)
+    dataset = _report_dataset_warnings(
+        lambda: SRCrops(data, task_cfg.scale, crop, min_items=SR_STEPS_PER_EPOCH * batch_size, seed=seed)
+    )
     if dataset.skipped:
         err_console.print(f"[yellow]warning:[/yellow] skipped {len(dataset.skipped)} images smaller than {crop} px")
     fixed = [dataset[i] for i in range(min(3, len(dataset)))]
@@ -614,7 +680,7 @@ def _train_sr(
     task = (SRResNetTask if name == "srresnet" else SRGANTask)(task_cfg, samples)
     cfg = TrainConfig(
         out=out, epochs=epochs, iters=iters, batch_size=batch_size, seed=seed, device=device, precision=precision,
-        lr_schedule="cosine", extra={name: vars(task_cfg), "data": [str(d) for d in data], "crop": crop},
+        lr_schedule="cosine", compile=compile_, extra={name: vars(task_cfg), "data": [str(d) for d in data], "crop": crop},
     )
     trainer = Trainer(task, dataset, cfg)
     summary = trainer.fit(resume=resume)
@@ -642,12 +708,15 @@ def train_srresnet(
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
     seed: int = typer.Option(0, "--seed"),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
+    nproc: int = NPROC,
+    compile_: bool = COMPILE,
 ) -> None:
     """SRResNet, PSNR-oriented (phase 1 of SRGAN): generator only, pixel loss."""
+    _distributed(nproc)
     from ganapps.tasks.srgan import SRResNetTaskConfig
 
     cfg = SRResNetTaskConfig(scale=scale, loss=loss, init=init)
-    _train_sr("srresnet", cfg, data, out, crop, epochs, iters, batch_size, precision, device, seed, resume)
+    _train_sr("srresnet", cfg, data, out, crop, epochs, iters, batch_size, precision, device, seed, resume, compile_)
 
 
 @train_app.command("srgan")
@@ -669,12 +738,15 @@ def train_srgan(
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
     seed: int = typer.Option(0, "--seed"),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
+    nproc: int = NPROC,
+    compile_: bool = COMPILE,
 ) -> None:
     """SRGAN (phase 2): content loss + 1e-3 adversarial, started from SRResNet weights."""
+    _distributed(nproc)
     from ganapps.tasks.srgan import SRGANTaskConfig
 
     cfg = SRGANTaskConfig(scale=scale, init=init, vgg_weights=str(vgg_weights) if vgg_weights else None)
-    _train_sr("srgan", cfg, data, out, crop, epochs, iters, batch_size, precision, device, seed, resume)
+    _train_sr("srgan", cfg, data, out, crop, epochs, iters, batch_size, precision, device, seed, resume, compile_)
 
 
 @app.command()
@@ -693,7 +765,6 @@ def upscale(
     """Super-resolve images ×2 or ×4 (RGB, RGBA, gray, 16-bit; any size, tiled)."""
     import time
 
-    from ganapps.core.device import resolve_device
     from ganapps.pipelines.files import OutputPlanError, plan_outputs, run_batch
     from ganapps.pipelines.tiling import check_tiling
     from ganapps.pipelines.upscale import UpscalePipeline
@@ -703,8 +774,7 @@ def upscale(
         check_tiling(tile, tile_overlap)
     except ValueError as e:
         raise UsageError(f"--tile/--tile-overlap: {e}") from None
-    if half and resolve_device(device).type != "cuda":
-        raise UsageError("--half needs a CUDA GPU (on CPU, bf16 is used automatically where the CPU has AMX)")
+    _check_half(half, device)
     try:
         pairs, problems = plan_outputs(inputs, output, overwrite)
     except OutputPlanError as e:
@@ -715,7 +785,7 @@ def upscale(
         if pipe.scale != scale:
             raise UsageError(f"{model} upscales ×{pipe.scale}; use 'ganapps upscale x{pipe.scale}' or another --model")
         start = time.perf_counter()
-        result = run_batch(pairs, pipe.upscale_file, f"upscaling ×{scale}")
+        result = run_batch(pairs, pipe.file_stages(), f"upscaling ×{scale}")
         written, problems = result.written, problems + result.failures
         if written:
             console.print(f"{time.perf_counter() - start:.1f} s on {pipe.device}")
@@ -772,7 +842,7 @@ def _inpaint_weights(model: str) -> Path:
             f"no shipped {model} weights yet (no {weights_dir() / model}.safetensors); "
             "train one with 'ganapps train inpaint' and pass --model PATH"
         )
-    return resolve(model)
+    return resolve(model, "inpaint", aliases=[INPAINT_MODEL])
 
 
 def _mask_ratios(text: str) -> list[tuple[float, float]]:
@@ -804,8 +874,11 @@ def train_inpaint(
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
     seed: int = typer.Option(0, "--seed"),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
+    nproc: int = NPROC,
+    compile_: bool = COMPILE,
 ) -> None:
     """Face inpainting: gated-convolution generator, SN-PatchGAN, hole-weighted L1 + hinge GAN."""
+    _distributed(nproc)
     from dataclasses import asdict
 
     import torch
@@ -828,7 +901,7 @@ def train_inpaint(
     cfg = TrainConfig(
         out=out, epochs=epochs, iters=iters, batch_size=batch_size, seed=seed, device=device, precision=precision,
         lr_schedule="linear", decay_start=0.5, channels_last=True,  # channels_last: ~1.4× faster gated convs on CPU
-        extra={"inpaint": asdict(task_cfg), "data": str(data)},
+        compile=compile_, extra={"inpaint": asdict(task_cfg), "data": str(data)},
     )
     trainer = Trainer(task, dataset, cfg)
     summary = trainer.fit(resume=resume)

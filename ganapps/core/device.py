@@ -57,3 +57,10 @@ def autocast(device: torch.device, dtype: torch.dtype | None) -> contextlib.Abst
     if dtype is None:
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def tune_backends(device: torch.device) -> None:
+    """Let cuDNN benchmark convolution algorithms on CUDA: training (and tiled inference) repeats
+    the same shapes, so the search on the first call is repaid on every later one."""
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True

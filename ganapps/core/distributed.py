@@ -1,12 +1,16 @@
 """torchrun / DistributedDataParallel helpers: gloo on CPU, nccl on GPU, rank-0-only side effects.
 
-Launch any training command under ``torchrun --nproc-per-node N -m ganapps train ...``; torchrun
-sets ``WORLD_SIZE``/``RANK``/``LOCAL_RANK`` and this module picks them up.
+Launch any training command under ``torchrun --nproc-per-node N -m ganapps train ...`` (or give it
+``--nproc N``, which does exactly that on this machine); torchrun sets ``WORLD_SIZE``/``RANK``/
+``LOCAL_RANK`` and this module picks them up. Multi-node runs use torchrun's own rendezvous
+options (``--nnodes``, ``--rdzv-endpoint``) with the same command.
 """
 from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import torch
@@ -94,3 +98,31 @@ def barrier(d: Dist) -> None:
 def shutdown(d: Dist) -> None:
     if d.enabled and dist.is_initialized():
         dist.destroy_process_group()
+
+
+def under_torchrun() -> bool:
+    return "WORLD_SIZE" in os.environ
+
+
+def torchrun_command(nproc: int, argv: list[str]) -> list[str]:
+    """The command that re-runs ``ganapps <argv>`` as ``nproc`` processes on this machine, with
+    ``--nproc`` taken out of ``argv`` (so the workers do not launch again).
+
+    >>> torchrun_command(2, ["train", "dcgan", "--nproc", "2", "--iters", "5"])[-6:]
+    ['-m', 'ganapps', 'train', 'dcgan', '--iters', '5']
+    """
+    args, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--nproc":
+            skip = True
+        elif not a.startswith("--nproc="):
+            args.append(a)
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}"]
+    return [*launcher, "-m", "ganapps", *args]
+
+
+def launch(nproc: int, argv: list[str]) -> int:
+    """Run ``ganapps <argv>`` under torchrun with ``nproc`` processes; their exit status."""
+    return subprocess.run(torchrun_command(nproc, argv)).returncode

@@ -13,7 +13,7 @@ trained on (:func:`ganapps.data.sketch.normalise_drawing`); their alpha is the p
 """
 from __future__ import annotations
 
-import time
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,11 +24,12 @@ from torch import Tensor
 from ganapps.core.checkpoint import CheckpointError
 from ganapps.core.device import autocast, autocast_dtype
 from ganapps.data.datasets import resize
-from ganapps.data.io import Image, ImageReadError, from_tensor, read_image, to_tensor, write_image
+from ganapps.data.io import Image, from_tensor, read_image, to_tensor, write_image
 from ganapps.data.sketch import normalise_drawing
 from ganapps.nets.blocks import pad_to_stride
 
 from .base import load_net
+from .files import Stages
 
 MAX_SIDE = 1024  # default cap on the processed longer side (CPU time grows with the pixel count)
 
@@ -64,16 +65,22 @@ def processing_size(height: int, width: int, size: int, max_side: int = MAX_SIDE
 
 
 class TranslatePipeline:
-    """``pipe(image)`` → translated :class:`~ganapps.data.io.Image` of the same size."""
+    """``pipe(image)`` → translated :class:`~ganapps.data.io.Image` of the same size.
+
+    ``precision="auto"`` is bf16 autocast on AMX CPUs and GPUs, else fp32; ``"fp16"`` is the
+    ``--half`` of the CLI (CUDA only).
+    """
 
     task = "translate"
 
-    def __init__(self, path: str | Path, device: str = "cpu", batch_size: int = 4, max_side: int = MAX_SIDE):
-        self.net, self.spec = load_net(path, device)
+    def __init__(
+        self, path: str | Path, device: str = "cpu", batch_size: int = 4, max_side: int = MAX_SIDE, precision: str = "auto"
+    ):
+        self.net, self.spec = load_net(path, device, channels_last=True)
         if self.spec.get("task") != "translate" or not hasattr(self.net, "stride"):
             raise CheckpointError(f"{path}: not an image-translation generator (task {self.spec.get('task')!r})")
         self.device = next(self.net.parameters()).device
-        self.dtype = autocast_dtype(self.device)  # bf16 on AMX CPUs and GPUs, else fp32
+        self.dtype = autocast_dtype(self.device, precision)
         self.image_size = int(self.spec.get("image_size", 256))
         self.input_kind = self.spec.get("input", "photo")
         self.batch_size, self.max_side = batch_size, max_side
@@ -83,7 +90,7 @@ class TranslatePipeline:
         """N×3×H×W in [-1, 1], any H and W → translated N×3×H×W in [-1, 1] (float32, on the CPU)."""
         padded, (h, w) = pad_to_stride(x.to(self.device), self.net.stride, self.net.min_side)
         with autocast(self.device, self.dtype):
-            y = self.net(padded)
+            y = self.net(padded.contiguous(memory_format=torch.channels_last))
         return y[..., :h, :w].float().cpu()
 
     def _prepare(self, image: Image, hw: tuple[int, int]) -> np.ndarray:
@@ -116,40 +123,7 @@ class TranslatePipeline:
     def __call__(self, image: Image, size: int | None = None) -> Image:
         return self.translate_many([image], size)[0]
 
-
-class FileTranslator:
-    """``work(src, dst)`` for :func:`ganapps.pipelines.files.run_batch` that batches.
-
-    On the first input of a group it reads the next ``batch_size`` inputs and translates them
-    together; each later call only writes its result. An input that cannot be read is raised in its
-    own call, so the batch runner reports it against that file and carries on with the others.
-    """
-
-    def __init__(self, pipe: TranslatePipeline, sources: list[Path], size: int | None = None):
-        self.pipe, self.sources, self.size = pipe, sources, size
-        self.next = 0
-        self.ready: dict[Path, Image | Exception] = {}
-        self.seconds = 0.0  # time spent translating (not reading/writing), for img/s reports
-
-    def _read_ahead(self, src: Path) -> None:
-        self.next = self.sources.index(src, self.next)
-        group = self.sources[self.next : self.next + self.pipe.batch_size]
-        self.next += len(group)
-        images: list[tuple[Path, Image]] = []
-        for path in group:
-            try:
-                images.append((path, read_image(path)))
-            except ImageReadError as e:
-                self.ready[path] = e
-        t0 = time.perf_counter()
-        outputs = self.pipe.translate_many([im for _, im in images], self.size)
-        self.seconds += time.perf_counter() - t0
-        self.ready.update({path: out for (path, _), out in zip(images, outputs)})
-
-    def __call__(self, src: Path, dst: Path) -> None:
-        if src not in self.ready:
-            self._read_ahead(src)
-        result = self.ready.pop(src)
-        if isinstance(result, Exception):
-            raise result
-        write_image(dst, result)
+    def file_stages(self, size: int | None = None) -> Stages:
+        """Decode, translate (``batch_size`` images at a time), encode: the job of ``ganapps
+        translate`` for :func:`~ganapps.pipelines.files.run_batch`."""
+        return Stages(read_image, functools.partial(self.translate_many, size=size), write_image, self.batch_size)

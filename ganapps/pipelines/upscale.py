@@ -16,13 +16,14 @@ import torch
 from torch import Tensor
 
 from ganapps.core.checkpoint import atomic_write_bytes
-from ganapps.core.device import autocast, autocast_dtype
+from ganapps.core.device import autocast, autocast_dtype, tune_backends
 from ganapps.data.degrade import imresize
 from ganapps.data.io import Image, from_tensor, png_bytes, png_pixels, read_image, to_tensor
 from ganapps.nets.rrdbnet import RRDBNet
 from ganapps.nets.srresnet import SRResNet
 
 from .base import load_net
+from .files import Stages
 from .tiling import check_tiling, tiled, tiled_bands
 
 SR_NETS = (SRResNet, RRDBNet)  # nets that map an image to one ``net.scale`` times larger
@@ -47,20 +48,21 @@ class UpscalePipeline:
         tile_batch: int = 4,
     ):
         check_tiling(tile, tile_overlap)
-        self.net, self.spec = load_net(path, device)
+        self.net, self.spec = load_net(path, device, channels_last=True)
         if not isinstance(self.net, SR_NETS):
             raise ValueError(f"{path}: not a super-resolution model (architecture {self.spec['arch']!r})")
         self.scale = self.net.scale
         self.device = next(self.net.parameters()).device
+        tune_backends(self.device)  # every tile has the same shape
         self.dtype = autocast_dtype(self.device, precision)
         self.tile, self.tile_overlap, self.tile_batch = tile, tile_overlap, tile_batch
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def _run(self, tiles: Tensor) -> Tensor:
         """A batch of tiles (RGB, or RGBA with alpha last) → upscaled, back on the CPU in float32."""
         t = tiles.to(self.device)
         with autocast(self.device, self.dtype):
-            out = self.net(t[:, :3]).float()
+            out = self.net(t[:, :3].contiguous(memory_format=torch.channels_last)).float()
         if t.shape[1] == 4:
             out = torch.cat([out, imresize(t[:, 3:], self.scale)], dim=1)
         return out.cpu()
@@ -89,13 +91,28 @@ class UpscalePipeline:
                 alpha[top : top + len(rows)] = alpha_rows
         return Image(rgb, alpha, image.bit_depth, image.gray)
 
-    def upscale_file(self, src: str | Path, dst: str | Path) -> None:
-        """Read ``src``, upscale, write ``dst`` as PNG (16-bit if ``src`` was deeper than 8 bits)."""
-        image = read_image(src)
+    def pixels(self, image: Image) -> np.ndarray:
+        """The upscaled image as the 8/16-bit array its PNG stores (16-bit if ``image`` was deeper
+        than 8 bits), filled band by band: the output never exists in float."""
         depth = 16 if image.bit_depth > 8 else 8
         channels = 4 if image.alpha is not None else 1 if image.gray else 3  # gray+alpha is written as RGBA
         h, w = (self.scale * n for n in image.size)
         pixels = np.empty((h, w, channels), np.uint16 if depth == 16 else np.uint8)
         for top, rows, alpha_rows in self._bands(image):
             pixels[top : top + len(rows)] = png_pixels(rows, alpha_rows, depth, image.gray)
-        atomic_write_bytes(dst, png_bytes(pixels))
+        return pixels
+
+    def upscale_file(self, src: str | Path, dst: str | Path) -> None:
+        """Read ``src``, upscale, write ``dst`` as PNG (16-bit if ``src`` was deeper than 8 bits)."""
+        write_pixels(dst, self.pixels(read_image(src)))
+
+    def file_stages(self) -> Stages:
+        """Decode, upscale, encode: the job of ``ganapps upscale`` for
+        :func:`~ganapps.pipelines.files.run_batch` (one image at a time; tiles are batched inside).
+        While one output is encoded the next is computed, so two output arrays may be held."""
+        return Stages(read_image, lambda images: [self.pixels(im) for im in images], write_pixels)
+
+
+def write_pixels(dst: str | Path, pixels: np.ndarray) -> None:
+    """Encode an array from :meth:`UpscalePipeline.pixels` as PNG and write it atomically."""
+    atomic_write_bytes(dst, png_bytes(pixels))
