@@ -41,6 +41,11 @@ def summarise(run: Path) -> dict:
 if __name__ == "__main__":
     s = summarise(Path(sys.argv[1]))
     print(f"steps {s['steps']}, wall {s['wall_seconds'] / 60:.1f} min, median {s['median_img_s']} img/s")
-    print("epoch  D loss  G loss  D acc real  D acc fake")
+    adversarial = all("d_loss" in m for m in s["epochs"].values())
+    if adversarial:
+        print("epoch  D loss  G loss  D acc real  D acc fake")
     for e, m in s["epochs"].items():
-        print(f"{e:5d}  {m['d_loss']:6.3f}  {m['g_loss']:6.3f}  {100 * m.get('d_acc_real', 0):9.1f}%  {100 * m.get('d_acc_fake', 0):9.1f}%")
+        if adversarial:
+            print(f"{e:5d}  {m['d_loss']:6.3f}  {m['g_loss']:6.3f}  {100 * m['d_acc_real']:9.1f}%  {100 * m['d_acc_fake']:9.1f}%")
+        else:  # a generator-only run (SRResNet): its loss alone
+            print(f"epoch {e}: G loss {m['g_loss']:.4f}")

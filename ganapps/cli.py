@@ -584,8 +584,9 @@ def eval_translate(
     task: str = typer.Option(..., "--task", help="horse2zebra | zebra2horse | facades | sketch2photo"),
     data: Path = typer.Option(..., "--data", help="testA/testB (CycleGAN), test/ pairs (facades) or test photos (sketch2photo)."),
     model: Optional[str] = typer.Option(None, "--model", help="Weights to score instead of the task's shipped ones."),
-    classifier: Optional[str] = typer.Option(
-        None, "--classifier", help="Domain classifier (CycleGAN tasks): name or .safetensors."
+    classifier: str = typer.Option(
+        "horse-zebra-classifier", "--classifier",
+        help="Domain classifier for CycleGAN tasks (name or .safetensors; train your own with 'ganapps train domain-classifier').",
     ),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
 ) -> None:
@@ -602,11 +603,6 @@ def eval_translate(
     if kind != info.model:
         raise UsageError(f"{weights} is a {kind} model; task {task!r} needs a {info.model} model")
     if info.model == "cyclegan":
-        if classifier is None:
-            raise UsageError(
-                "CycleGAN tasks need --classifier; train one with "
-                "'ganapps train domain-classifier --data DIR --out classifier.safetensors'"
-            )
         r = _report_dataset_warnings(lambda: evaluate_cyclegan(weights, data, info.source, resolve(classifier), device))
         target = "B" if info.source == "A" else "A"
         table = Table(title=f"{task} ({info.what}): {r['n']} test{info.source} images at {r['image_size']} px")
@@ -684,8 +680,6 @@ def _train_sr(
     )
     trainer = Trainer(task, dataset, cfg)
     summary = trainer.fit(resume=resume)
-    if trainer.dist.is_main:
-        trainer.export()  # the trainer exports at epoch ends; the last steps need not end one
     _report_training(trainer, summary)
 
 
@@ -905,8 +899,6 @@ def train_inpaint(
     )
     trainer = Trainer(task, dataset, cfg)
     summary = trainer.fit(resume=resume)
-    if trainer.dist.is_main:
-        trainer.export()  # the trainer exports at epoch ends; the last steps need not end one
     _report_training(trainer, summary)
 
 

@@ -27,6 +27,11 @@ REGISTRY: dict[str, ShippedModel] = {
     for m in [
         ShippedModel("dcgan-fashion", "generate", "Fashion-MNIST, 60k train", "classifier-FID 63.0 (real floor 0.78), all 10 classes 8–12%"),
         ShippedModel("fmnist-classifier", "classify (FID features)", "Fashion-MNIST, 60k train", "test accuracy 94.36%"),
+        ShippedModel("horse2zebra", "translate", "horse2zebra, 600+600 train photos, 128 px", "44.2% of test horses judged zebras"),
+        ShippedModel("zebra2horse", "translate", "horse2zebra, 600+600 train photos, 128 px", "100% of test zebras judged horses"),
+        ShippedModel("horse-zebra-classifier", "classify (translation eval)", "horse2zebra train photos", "test accuracy 92.3% (260 photos)"),
+        ShippedModel("sketch2photo", "translate", "faces: 4,500 CelebA photos with their line drawings, 128 px", "test PSNR 16.06 dB, SSIM 0.546"),
+        ShippedModel("srresnet-x4", "upscale", "T91 + BSDS200", "Set5 ×4 Y-PSNR 31.21 dB (bicubic 28.43)"),
     ]
 }
 

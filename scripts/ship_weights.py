@@ -2,9 +2,10 @@
 
 Usage: ``python scripts/ship_weights.py runs/h2z128/generator_AtoB.safetensors horse2zebra [--fp16]``
 
-``--fp16`` halves the file (translation and SR nets lose nothing visible: their outputs change by
-well under one 8-bit level); the metadata (architecture, task, training facts) is kept as is, with
-``shipped_dtype`` added.
+``--fp16`` halves the file and loses nothing visible: outputs of the fp16 files differ from the
+fp32 ones by at most one 8-bit level (mean under 0.01 level; measured in fp32 inference on
+horse2zebra test photos, Set5 and test faces). The metadata (architecture, task, training facts)
+is kept as is, with ``shipped_dtype`` added.
 """
 from __future__ import annotations
 

@@ -139,7 +139,10 @@ def test_hole_weighted_l1_and_the_objective() -> None:
     known = out["mask"] == 0
     assert torch.equal(out["completed"].masked_select(known), out["real"].masked_select(known))
     loss, logs = task.g_loss(images, out)
-    assert loss.item() == pytest.approx(6 * logs["hole_l1_loss"] + logs["valid_l1_loss"] + 0.1 * logs["gan_loss"], rel=1e-5)
+    c = task.config
+    expected = c.hole_weight * logs["hole_l1_loss"] + c.valid_weight * logs["valid_l1_loss"] + c.adv_weight * logs["gan_loss"]
+    assert (c.hole_weight, c.valid_weight) == (6.0, 1.0)
+    assert loss.item() == pytest.approx(expected, rel=1e-5)
     d_loss, d_logs = task.d_loss(images, {k: v.detach() for k, v in out.items()})
     D = task.discriminators["D"].eval()  # eval: no power iteration, the same normalised weights again
     real = D(torch.cat([out["real"], out["mask"]], 1))
@@ -271,8 +274,8 @@ def test_inpaint_cli_size_mismatch_all_zero_mask_and_usage_errors(tmp_path: Path
         r = runner.invoke(app, ["inpaint", str(face), "-o", out, *args])
         assert r.exit_code == 2 and len(r.output.strip().splitlines()) == 1, r.output
     monkeypatch.setenv("GANAPPS_WEIGHTS", str(tmp_path / "no-weights"))
-    r = runner.invoke(app, ["inpaint", str(face), "--mask", str(empty), "-o", out])  # the default model, not shipped yet
-    assert r.exit_code == 1 and "no shipped inpaint-faces weights" in r.output and len(r.output.strip().splitlines()) == 1
+    r = runner.invoke(app, ["inpaint", str(face), "--mask", str(empty), "-o", out])  # the default model, absent
+    assert r.exit_code == 1 and "inpaint-faces" in r.output and len(r.output.strip().splitlines()) == 1
 
 
 def test_random_mask_is_written_next_to_the_output_and_is_reproducible(tmp_path: Path) -> None:

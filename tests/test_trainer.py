@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from ganapps.core.checkpoint import load_state
+from ganapps.core.checkpoint import load_state, load_weights
 from ganapps.core.losses import get_loss
 from ganapps.core.trainer import CHECKPOINT, TrainConfig, Trainer, TrainingDiverged, lr_factor
 from ganapps.data.idx import IDXImages
@@ -134,6 +134,17 @@ def test_resume_is_bit_exact(tmp_path, idx_data):
     assert resumed.opt_g.state_dict()["state"][0]["step"] == straight.opt_g.state_dict()["state"][0]["step"]
     steps = [r["step"] for r in resumed.metrics.read()]
     assert steps == sorted(set(steps)) == list(range(1, 7)), "metrics of a resumed run have no duplicates"
+
+
+def test_the_exported_weights_are_the_final_ones_when_the_run_ends_mid_epoch(tmp_path, idx_data):
+    trainer = _dcgan_trainer(tmp_path / "run", idx_data)  # 6 steps of an 8-step epoch
+    trainer.fit(max_steps=3)
+    assert not (tmp_path / "run" / "generator.safetensors").exists(), "a paused run exports nothing"
+    trainer.fit(resume=True)
+    tensors, spec = load_weights(tmp_path / "run" / "generator.safetensors")
+    assert spec["trained_steps"] == 6
+    live = trainer.task.generators["G"].state_dict()
+    assert all(torch.equal(tensors[k], v) for k, v in live.items())
 
 
 def test_refuses_to_overwrite_a_run_and_to_resume_nothing(tmp_path, idx_data):

@@ -410,7 +410,7 @@ def test_translate_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     unknown = runner.invoke(app, ["translate", "--task", "hors2zebra", str(tmp_path / "a.png"), "-o", str(tmp_path / "o")])
     assert unknown.exit_code == 2 and "did you mean 'horse2zebra'" in unknown.output
     missing = runner.invoke(app, ["translate", "--task", "zebra2horse", str(tmp_path / "a.png"), "-o", str(tmp_path / "o")])
-    assert missing.exit_code == 1 and "not shipped" in missing.output
+    assert missing.exit_code == 1 and "missing" in missing.output and "zebra2horse.safetensors" in missing.output
     assert len([line for line in missing.output.splitlines() if line.strip()]) == 1
 
 

@@ -355,6 +355,10 @@ class Trainer:
                         self._save(ckpt)
                     if epoch_done:
                         self._end_epoch(epoch + 1)
+        if self.step == self.total_steps and self.dist.is_main:
+            # the run's end need not be an epoch's end: the exported weights must be the final ones
+            plot_curves(self.metrics.read(), self.out / "curves.png")
+            self.export()
         seconds = time.perf_counter() - t0
         done = self.step - start_step
         return {

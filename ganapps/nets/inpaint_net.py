@@ -10,6 +10,10 @@ The generator is DeepFill v2's coarse network, used alone: two stride-2 gated co
 quarter of the resolution, a bottleneck of gated convs with dilations 2, 4, 8, 16 (at 128 px the
 receptive field then spans the whole face, so a hole is filled from all of it: the other eye, the
 hairline), nearest-neighbour upsampling with gated convs back up, a plain conv and tanh to RGB.
+Unlike DeepFill, each decoder stage also takes the encoder's features of its resolution (U-Net
+skips): without them the known pixels around the hole must pass through the quarter-resolution
+bottleneck, and a short run learned them slowly (valid-pixel L1 still 0.10 after 5,000 steps at
+96 px); the gates decide how much of the hole-contaminated encoder features to use.
 The refinement stage with contextual attention would double the cost; it pays off mostly for large
 textured scenes, not for aligned faces at 128 px. The decoder upsamples to the encoder's exact
 sizes, so any input size works (odd sides included) without padding.
@@ -86,16 +90,16 @@ class InpaintGenerator(nn.Module):
             GatedConv2d(4 * w, 4 * w),
             GatedConv2d(4 * w, 4 * w),
         )
-        self.dec2 = nn.Sequential(GatedConv2d(4 * w, 2 * w), GatedConv2d(2 * w, 2 * w))
-        self.dec1 = nn.Sequential(GatedConv2d(2 * w, w), GatedConv2d(w, w // 2))
+        self.dec2 = nn.Sequential(GatedConv2d(4 * w + 2 * w, 2 * w), GatedConv2d(2 * w, 2 * w))
+        self.dec1 = nn.Sequential(GatedConv2d(2 * w + w, w), GatedConv2d(w, w // 2))
         self.to_rgb = nn.Conv2d(w // 2, 3, 3, padding=1)
 
     def forward(self, x: Tensor) -> Tensor:
         full = self.enc1(x)
         half = self.enc2(full)
         y = self.bottleneck(self.enc3(half))
-        y = self.dec2(F.interpolate(y, size=half.shape[-2:], mode="nearest"))
-        y = self.dec1(F.interpolate(y, size=full.shape[-2:], mode="nearest"))
+        y = self.dec2(torch.cat([F.interpolate(y, size=half.shape[-2:], mode="nearest"), half], dim=1))
+        y = self.dec1(torch.cat([F.interpolate(y, size=full.shape[-2:], mode="nearest"), full], dim=1))
         return torch.tanh(self.to_rgb(y))
 
     def example_input(self) -> Tensor:

@@ -1,0 +1,151 @@
+"""Draw the README's result figures from the shipped weights and ../shared data, into docs/images/.
+
+Usage: ``python scripts/readme_figures.py [--data ../shared/data]``
+
+Test images are taken at fixed, evenly spaced positions in each sorted test folder (not picked by
+hand), so the figures show typical results, failures included. A figure whose weights are not
+shipped yet is skipped with a note.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import cv2
+import numpy as np
+from ganapps.data.degrade import degrade, imresize, modcrop
+from ganapps.data.io import Image, from_tensor, read_image, to_tensor
+from ganapps.data.masks import random_mask
+from ganapps.data.sketch import photo_to_sketch
+from ganapps.eval.inpaint import OPENCV_RADIUS
+from ganapps.pipelines.inpaint import InpaintPipeline
+from ganapps.pipelines.translate import TranslatePipeline
+from ganapps.pipelines.upscale import UpscalePipeline
+from ganapps.weights import weights_dir
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "images"
+CELL = 160  # panel side in the figures, px
+
+
+def spaced(folder: Path, n: int) -> list[Path]:
+    """``n`` files at evenly spaced positions of the sorted folder."""
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".png"))
+    return [files[round(i * (len(files) - 1) / max(n - 1, 1))] for i in range(n)]
+
+
+def panel(rgb: np.ndarray, label: str = "", side: int = CELL) -> np.ndarray:
+    """Resize an RGB float image to ``side`` px high (aspect kept) as uint8, with a caption strip."""
+    h, w = rgb.shape[:2]
+    img = cv2.resize(rgb, (round(w * side / h), side), interpolation=cv2.INTER_AREA if h > side else cv2.INTER_NEAREST)
+    img = (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
+    if label:
+        cv2.rectangle(img, (0, 0), (img.shape[1], 18), (0, 0, 0), -1)
+        cv2.putText(img, label, (4, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (255, 255, 255), 1, cv2.LINE_AA)
+    return img
+
+
+def grid(rows: list[list[np.ndarray]], gap: int = 4) -> np.ndarray:
+    """Panels left to right, rows top to bottom, white gaps; rows padded to the widest."""
+    lines = [np.concatenate([np.pad(p, ((0, 0), (0, gap), (0, 0)), constant_values=255) for p in row], 1) for row in rows]
+    width = max(line.shape[1] for line in lines)
+    lines = [np.pad(line, ((0, gap), (0, width - line.shape[1]), (0, 0)), constant_values=255) for line in lines]
+    return np.concatenate(lines, 0)
+
+
+def save(name: str, image: np.ndarray) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(OUT / name), cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 88])
+    print(f"wrote {OUT / name}")
+
+
+def shipped(name: str) -> Path | None:
+    path = weights_dir() / f"{name}.safetensors"
+    if not path.exists():
+        print(f"skipped: {name} is not shipped")
+        return None
+    return path
+
+
+def horse_zebra(data: Path) -> None:
+    rows = []
+    for task, folder, what in (("zebra2horse", "testB", "horse"), ("horse2zebra", "testA", "zebra")):
+        if (weights := shipped(task)) is None:
+            return
+        pipe = TranslatePipeline(weights)
+        inputs = [read_image(p).rgb for p in spaced(data / "horse2zebra" / folder, 4)]
+        rows.append([p for x in inputs for p in (panel(x, "input"), panel(pipe(Image(x)).rgb, f"-> {what}"))])
+    save("translate-horse-zebra.jpg", grid(rows))
+
+
+def halves(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """An aligned pix2pix file's (left, right) halves."""
+    rgb = read_image(path).rgb
+    w = rgb.shape[1] // 2
+    return rgb[:, :w], rgb[:, w:]
+
+
+def facades(data: Path) -> None:
+    if (weights := shipped("facades")) is None:
+        return
+    pipe = TranslatePipeline(weights)
+    rows = []
+    for path in spaced(data / "facades" / "test", 4):
+        photo, labels = halves(path)
+        rows.append([panel(labels, "label map"), panel(pipe(Image(labels)).rgb, "ours"), panel(photo, "real photo")])
+    save("translate-facades.jpg", grid([rows[0] + rows[1], rows[2] + rows[3]]))
+
+
+def sketches(data: Path) -> None:
+    if (weights := shipped("sketch2photo")) is None:
+        return
+    pipe = TranslatePipeline(weights)
+    row = []
+    for path in spaced(data / "faces" / "test", 6):
+        photo = read_image(path).rgb
+        sketch = np.repeat(photo_to_sketch(photo)[..., None], 3, axis=2)
+        row.append([panel(sketch, "drawing"), panel(pipe(Image(sketch)).rgb, "ours"), panel(photo, "real")])
+    save("translate-sketch2photo.jpg", grid([sum(row[:3], []), sum(row[3:], [])]))
+
+
+def upscale(data: Path) -> None:
+    models = {name: shipped(f"{name}-x4") for name in ("srresnet", "srgan")}
+    rows = []
+    for path in [*spaced(data / "sr" / "Set14", 3), *spaced(data / "sr" / "BSD100", 2)]:
+        hr = modcrop(to_tensor(read_image(path).rgb), 4)
+        lr = degrade(hr, 4)
+        y, x = (n // 2 - 64 for n in hr.shape[-2:])  # the central 128×128 crop
+        crop = (slice(y, y + 128), slice(x, x + 128))
+        row = [panel(from_tensor(imresize(lr, 4))[crop], "bicubic")]
+        for model, weights in models.items():
+            if weights is not None:
+                row.append(panel(UpscalePipeline(weights)(Image(from_tensor(lr))).rgb[crop], model))
+        rows.append(row + [panel(from_tensor(hr)[crop], "original")])
+    save("upscale-x4-crops.jpg", grid(rows))
+
+
+def inpaint(data: Path) -> None:
+    if (weights := shipped("inpaint-faces")) is None:
+        return
+    pipe = InpaintPipeline(weights)
+    rows = []
+    for i, path in enumerate(spaced(data / "faces" / "test", 6)):
+        image = read_image(path)
+        hole = random_mask(image.size, (0.2, 0.4), np.random.default_rng(i)).astype(bool)
+        masked = np.where(hole[..., None], 1.0, image.rgb)
+        rgb8 = (image.rgb * 255).round().astype(np.uint8)
+        telea = cv2.inpaint(rgb8, hole.astype(np.uint8), OPENCV_RADIUS, cv2.INPAINT_TELEA) / 255.0
+        rows.append([panel(image.rgb, "original"), panel(masked, "masked"), panel(telea, "Telea"),
+                     panel(pipe(image, hole).rgb, "ours")])
+    save("inpaint-faces.jpg", grid([rows[0] + rows[1], rows[2] + rows[3], rows[4] + rows[5]]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    args = parser.parse_args()
+    for figure in (horse_zebra, facades, sketches, upscale, inpaint):
+        figure(args.data)
+
+
+if __name__ == "__main__":
+    main()
