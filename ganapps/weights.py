@@ -32,6 +32,7 @@ REGISTRY: dict[str, ShippedModel] = {
         ShippedModel("horse-zebra-classifier", "classify (translation eval)", "horse2zebra train photos", "test accuracy 92.3% (260 photos)"),
         ShippedModel("sketch2photo", "translate", "faces: 4,500 CelebA photos with their line drawings, 128 px", "test PSNR 16.06 dB, SSIM 0.546"),
         ShippedModel("srresnet-x4", "upscale", "T91 + BSDS200", "Set5 ×4 Y-PSNR 31.21 dB (bicubic 28.43)"),
+        ShippedModel("srgan-x4", "upscale", "T91 + BSDS200", "sharper; Set5 ×4 Y-PSNR 30.13 dB (bicubic 28.43)"),
     ]
 }
 

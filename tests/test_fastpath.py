@@ -19,7 +19,7 @@ from ganapps.nets.inpaint_net import InpaintGenerator, InpaintGeneratorConfig
 from ganapps.nets.resnet_gen import ResNetGenerator, ResNetGeneratorConfig
 from ganapps.nets.srresnet import SRResNet, SRResNetConfig
 from ganapps.nets.unet import UNetGenerator, UNetGeneratorConfig
-from ganapps.pipelines.base import load_net
+from ganapps.pipelines.base import forward, load_net
 from ganapps.pipelines.files import Stages, run_batch
 
 
@@ -126,3 +126,18 @@ def test_gpu_switches_on_cpu(monkeypatch):
     assert torch.backends.cudnn.benchmark is True
     r = CliRunner().invoke(app, ["translate", "x.png", "-o", "out", "--model", "m.safetensors", "--half", "--device", "cpu"])
     assert r.exit_code == 2 and "--half needs a CUDA GPU" in r.output
+
+
+class _NaNUnderAutocast(torch.nn.Module):
+    """Doubles its input, but returns NaN wherever autocast is on: a stand-in for a flaky bf16 kernel."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = 2 * x
+        return y * float("nan") if torch.is_autocast_enabled(x.device.type) else y
+
+
+def test_reduced_precision_nan_falls_back_to_float32():
+    x = torch.randn(2, 3, 8, 8)
+    y = forward(_NaNUnderAutocast(), x, torch.bfloat16)
+    assert torch.isfinite(y).all() and torch.equal(y, 2 * x)
+    assert torch.equal(forward(_NaNUnderAutocast(), x, None), 2 * x)

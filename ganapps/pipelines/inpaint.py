@@ -28,14 +28,14 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ganapps.core.device import autocast, autocast_dtype
+from ganapps.core.device import autocast_dtype
 from ganapps.core.logging import write_png
 from ganapps.data.datasets import list_images, resize
 from ganapps.data.io import Image, ImageReadError, from_tensor, read_image, to_tensor, write_image
 from ganapps.data.masks import random_mask
 from ganapps.nets.inpaint_net import InpaintGenerator, composite, masked_input
 
-from .base import load_net
+from .base import forward, load_net
 
 CONTEXT = 2  # region side / hole side
 DEMO_RATIO = (0.2, 0.4)  # hole share of --random-mask masks
@@ -141,9 +141,8 @@ class InpaintPipeline:
     @torch.inference_mode()
     def fill(self, image: Tensor, mask: Tensor) -> Tensor:
         """N×3×H×W in [-1, 1] and N×1×H×W masks (1 = hole) → composited, float32 on the CPU."""
-        with autocast(self.device, self.dtype):
-            raw = self.net(masked_input(image, mask).to(self.device).contiguous(memory_format=torch.channels_last))
-        return composite(image, mask, raw.float().cpu().clamp(-1, 1))
+        raw = forward(self.net, masked_input(image, mask).to(self.device), self.dtype)
+        return composite(image, mask, raw.cpu().clamp(-1, 1))
 
     def _fill_region(self, rgb: np.ndarray, hole: np.ndarray, side: int) -> np.ndarray:
         """Steps 2-3 for one region (H×W×3 in [0, 1]): its filled version, same size.

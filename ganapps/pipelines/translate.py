@@ -22,13 +22,13 @@ import torch
 from torch import Tensor
 
 from ganapps.core.checkpoint import CheckpointError
-from ganapps.core.device import autocast, autocast_dtype
+from ganapps.core.device import autocast_dtype
 from ganapps.data.datasets import resize
 from ganapps.data.io import Image, from_tensor, read_image, to_tensor, write_image
 from ganapps.data.sketch import normalise_drawing
 from ganapps.nets.blocks import pad_to_stride
 
-from .base import load_net
+from .base import forward, load_net
 from .files import Stages
 
 MAX_SIDE = 1024  # default cap on the processed longer side (CPU time grows with the pixel count)
@@ -89,9 +89,7 @@ class TranslatePipeline:
     def run(self, x: Tensor) -> Tensor:
         """N×3×H×W in [-1, 1], any H and W → translated N×3×H×W in [-1, 1] (float32, on the CPU)."""
         padded, (h, w) = pad_to_stride(x.to(self.device), self.net.stride, self.net.min_side)
-        with autocast(self.device, self.dtype):
-            y = self.net(padded.contiguous(memory_format=torch.channels_last))
-        return y[..., :h, :w].float().cpu()
+        return forward(self.net, padded, self.dtype)[..., :h, :w].cpu()
 
     def _prepare(self, image: Image, hw: tuple[int, int]) -> np.ndarray:
         h, w = hw

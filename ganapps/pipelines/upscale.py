@@ -16,13 +16,13 @@ import torch
 from torch import Tensor
 
 from ganapps.core.checkpoint import atomic_write_bytes
-from ganapps.core.device import autocast, autocast_dtype, tune_backends
+from ganapps.core.device import autocast_dtype, tune_backends
 from ganapps.data.degrade import imresize
 from ganapps.data.io import Image, from_tensor, png_bytes, png_pixels, read_image, to_tensor
 from ganapps.nets.rrdbnet import RRDBNet
 from ganapps.nets.srresnet import SRResNet
 
-from .base import load_net
+from .base import forward, load_net
 from .files import Stages
 from .tiling import check_tiling, tiled, tiled_bands
 
@@ -61,8 +61,7 @@ class UpscalePipeline:
     def _run(self, tiles: Tensor) -> Tensor:
         """A batch of tiles (RGB, or RGBA with alpha last) → upscaled, back on the CPU in float32."""
         t = tiles.to(self.device)
-        with autocast(self.device, self.dtype):
-            out = self.net(t[:, :3].contiguous(memory_format=torch.channels_last)).float()
+        out = forward(self.net, t[:, :3], self.dtype)
         if t.shape[1] == 4:
             out = torch.cat([out, imresize(t[:, 3:], self.scale)], dim=1)
         return out.cpu()
