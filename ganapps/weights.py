@@ -31,7 +31,7 @@ REGISTRY: dict[str, ShippedModel] = {
         ShippedModel("zebra2horse", "translate", "horse2zebra, 600+600 train photos, 128 px", "100% of test zebras judged horses"),
         ShippedModel("horse-zebra-classifier", "classify (translation eval)", "horse2zebra train photos", "test accuracy 92.3% (260 photos)"),
         ShippedModel("facades", "translate", "CMP facades: 400 label map/photo pairs, 128 px", "test PSNR 12.94 dB, SSIM 0.220"),
-        ShippedModel("sketch2photo", "translate", "faces: 4,500 CelebA photos with their line drawings, 128 px", "test PSNR 16.06 dB, SSIM 0.546"),
+        ShippedModel("sketch2photo", "translate", "faces: 4,500 CelebA photos with their line drawings, 128 px", "test PSNR 16.50 dB, SSIM 0.557"),
         ShippedModel("srresnet-x4", "upscale", "T91 + BSDS200", "Set5 ×4 Y-PSNR 31.21 dB (bicubic 28.43)"),
         ShippedModel("srgan-x4", "upscale", "T91 + BSDS200", "sharper; Set5 ×4 Y-PSNR 30.13 dB (bicubic 28.43)"),
     ]
