@@ -196,7 +196,7 @@ def test_upscale_cli_rgba_gray_16bit(tmp_path: Path) -> None:
         assert diff.max() <= (257 if name == "deep.png" else 1)
 
 
-def test_upscale_cli_exif_single_file_and_errors(tmp_path: Path) -> None:
+def test_upscale_cli_exif_single_file_and_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from PIL import Image as PILImage
 
     model = _tiny_model(tmp_path / "tiny.safetensors")
@@ -216,6 +216,7 @@ def test_upscale_cli_exif_single_file_and_errors(tmp_path: Path) -> None:
     for args in usage:
         r = runner.invoke(app, args)
         assert r.exit_code == 2 and len(r.output.strip().splitlines()) == 1, r.output
+    monkeypatch.setenv("GANAPPS_WEIGHTS", str(tmp_path / "no-weights"))  # the shipped file gone
     r = runner.invoke(app, ["upscale", "x4", str(photo), "-o", str(tmp_path / "o"), "--model", "srgan"])
     assert r.exit_code == 1 and "srgan-x4" in r.output and len(r.output.strip().splitlines()) == 1
 
