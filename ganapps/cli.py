@@ -91,6 +91,10 @@ NPROC = typer.Option(
     "--batch-size stays the global batch."
 )
 COMPILE = typer.Option(False, "--compile", help="torch.compile the nets: faster steps (mostly on GPUs) after a slow start.")
+INIT = typer.Option(
+    None, "--init", help="Start a new run from exported generator weights (repeat for several generators), "
+    "e.g. when the run folder is lost; the architecture must match."
+)
 
 
 def _distributed(nproc: int) -> None:
@@ -376,14 +380,16 @@ def _train_length(epochs: Optional[int], iters: Optional[int], default_epochs: i
 
 def _train_translation(
     task, dataset, out: Path, epochs: Optional[int], iters: Optional[int], batch_size: int, seed: int, device: str,
-    precision: str, resume: bool, extra: dict, compile_: bool,
+    precision: str, resume: bool, extra: dict, compile_: bool, init: Optional[list[Path]] = None,
 ) -> None:
     """Paper schedule for both heads: constant learning rate for the first half, then linear to 0."""
     from ganapps.core.trainer import TrainConfig, Trainer
 
+    if init and resume:
+        raise UsageError("--init starts a new run; --resume continues one: give one of them")
     cfg = TrainConfig(
         out=out, epochs=epochs, iters=iters, batch_size=batch_size, seed=seed, device=device, precision=precision,
-        lr_schedule="linear", decay_start=0.5, compile=compile_, extra=extra,
+        lr_schedule="linear", decay_start=0.5, compile=compile_, init=list(init or []), extra=extra,
     )
     trainer = Trainer(task, dataset, cfg)
     summary = trainer.fit(resume=resume)
@@ -407,6 +413,17 @@ def train_cyclegan(
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
     seed: int = typer.Option(0, "--seed"),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
+    init: Optional[list[Path]] = INIT,
+    upsample: str = typer.Option("resize", "--upsample", help="resize (no checkerboard) | transpose (the paper's)."),
+    attention: bool = typer.Option(
+        True, "--attention/--no-attention", help="Generators predict a mask and keep the input (the scene) outside it."
+    ),
+    val: int = typer.Option(
+        50, "--val", help="Training images per domain held out for validation (masks from trainA_seg/, trainB_seg/)."
+    ),
+    judge: Optional[str] = typer.Option(
+        None, "--judge", help="Domain classifier that scores validation translations, e.g. horse-zebra-classifier."
+    ),
     nproc: int = NPROC,
     compile_: bool = COMPILE,
 ) -> None:
@@ -417,15 +434,30 @@ def train_cyclegan(
     import torch
 
     from ganapps.data.datasets import UnalignedDataset, fixed_batch, load_size_for
-    from ganapps.tasks.cyclegan import CycleGANConfig, CycleGANTask
+    from ganapps.tasks.cyclegan import CycleGANConfig, CycleGANTask, validation_sets
 
     epochs, iters = _train_length(epochs, iters, 200)
-    dataset = _report_dataset_warnings(lambda: UnalignedDataset(data, "train", load_size_for(size), seed))
-    task_cfg = CycleGANConfig(image_size=size, ngf=ngf, n_blocks=n_blocks)
+    dataset = _report_dataset_warnings(lambda: UnalignedDataset(data, "train", load_size_for(size), seed, val))
+    task_cfg = CycleGANConfig(image_size=size, ngf=ngf, n_blocks=n_blocks, upsample=upsample, attention=attention)
+    judge_net = _load_judge(judge) if judge else None
     torch.manual_seed(seed)  # --seed fixes the initial weights too
-    task = CycleGANTask(task_cfg, fixed_batch(dataset, task_cfg.samples))
-    extra = {"cyclegan": asdict(task_cfg), "data": str(data)}
-    _train_translation(task, dataset, out, epochs, iters, batch_size, seed, device, precision, resume, extra, compile_)
+    task = CycleGANTask(task_cfg, fixed_batch(dataset, task_cfg.samples), validation_sets(dataset, size), judge_net)
+    extra = {"cyclegan": asdict(task_cfg), "data": str(data), "val": val, "judge": judge}
+    _train_translation(
+        task, dataset, out, epochs, iters, batch_size, seed, device, precision, resume, extra, compile_, init
+    )
+
+
+def _load_judge(name_or_path: str):
+    """A shipped or given domain classifier (``--judge``), checked to be one."""
+    from ganapps.core.checkpoint import CheckpointError
+    from ganapps.pipelines.base import load_net
+    from ganapps.weights import resolve
+
+    net, spec = load_net(resolve(name_or_path))
+    if spec.get("task") != "classify-domains":
+        raise CheckpointError(f"{name_or_path}: not a domain classifier (train one with 'ganapps train domain-classifier')")
+    return net
 
 
 @train_app.command("pix2pix")

@@ -81,8 +81,10 @@ def write_gif(path: str | os.PathLike, frames: list[Path], ms_per_frame: int = 4
     os.replace(tmp, path)
 
 
-def plot_curves(records: list[dict[str, Any]], path: str | os.PathLike) -> None:
-    """Loss curves and discriminator accuracy (with the 50% line) from metrics records."""
+def plot_curves(records: list[dict[str, Any]], path: str | os.PathLike, val: list[dict[str, Any]] = ()) -> None:
+    """Loss curves and discriminator accuracy (with the 50% line) from metrics records; with
+    validation records (``val.jsonl``) a second row, one panel per figure, one line per prefix
+    (``AtoB_background_psnr`` and ``BtoA_background_psnr`` share the panel "background_psnr")."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -92,7 +94,19 @@ def plot_curves(records: list[dict[str, Any]], path: str | os.PathLike) -> None:
     if not steps:
         return
     x = [r["step"] for r in steps]
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
+    kinds = sorted({k.split("_", 1)[1] for r in val for k in r if "_" in k and k not in ("step", "epoch")})
+    columns = max(2, len(kinds))
+    fig, axes = plt.subplots(2 if kinds else 1, columns, figsize=(5.5 * columns, 8 if kinds else 4), squeeze=False)
+    ax_loss, ax_acc = axes[0][0], axes[0][1]
+    for ax in axes[0][2:]:
+        ax.axis("off")
+    for ax, kind in zip(axes[-1] if kinds else [], kinds):
+        for key in sorted({k for r in val for k in r if k.endswith("_" + kind) and k.split("_", 1)[1] == kind}):
+            pts = [(r["step"], r[key]) for r in val if key in r]
+            ax.plot(*zip(*pts), marker="o", ms=3, lw=1, label=key.split("_", 1)[0])
+        ax.set_xlabel("step")
+        ax.set_title(f"validation: {kind}")
+        ax.legend()
     loss_keys = sorted({k for r in steps for k in r if k.endswith("_loss")})
     for k in loss_keys:
         ax_loss.plot(x, [r.get(k, float("nan")) for r in steps], label=k, lw=1)

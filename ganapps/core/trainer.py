@@ -12,6 +12,11 @@ leak into an update) and, under DDP, no gradient synchronisation. A task with no
 (an empty ``discriminators`` dict and ``None`` for the D optimizer, e.g. SRResNet's PSNR phase)
 trains its generators alone: the D step is skipped and ``d_loss`` is never called.
 
+A task that can score itself on held-out data has a ``validate(generators) -> dict`` method; the
+trainer calls it at each epoch end, logs the figures to ``val.jsonl`` (plotted in ``curves.png``)
+and keeps that epoch's exported weights in ``snapshots/step_<N>/``, so the step to ship is chosen
+on validation figures after the fact, not on the test set.
+
 Around that core: mixed precision, EMA of the generators, LR schedules, JSONL metrics with
 discriminator accuracy, sample grids each epoch, atomic checkpoints with exact resume, a NaN/inf
 guard, and DDP via torchrun.
@@ -28,6 +33,7 @@ import copy
 import json
 import math
 import random
+import shutil
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -40,7 +46,7 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from . import distributed as ddp
-from .checkpoint import load_state, save_state, save_weights
+from .checkpoint import CheckpointError, load_state, load_weights, save_state, save_weights
 from .device import autocast, autocast_dtype, resolve_device, tune_backends
 from .logging import MetricsLog, image_grid, plot_curves, write_gif, write_png
 
@@ -101,6 +107,7 @@ class TrainConfig:
     channels_last: bool = False
     compile: bool = False  # torch.compile every net (first steps slow while it compiles)
     progress: bool = True
+    init: list[Path] = field(default_factory=list)  # exported generator files to start a new run from
     extra: dict[str, Any] = field(default_factory=dict)  # task config, recorded in run.json
 
 
@@ -215,6 +222,36 @@ class Trainer:
                 ddp.unwrap(net).compile()
         self.step = 0
         self.metrics = MetricsLog(self.out / "metrics.jsonl")
+        self.val_log = MetricsLog(self.out / "val.jsonl")
+
+    def init_generators(self, paths: list[Path]) -> list[str]:
+        """Load exported generator weights (``--init``) into the matching generators of a new run;
+        returns the names loaded. A file is matched by the generator name in its metadata, else by
+        its file stem or direction against the task's exports, else to the only generator; its
+        architecture and configuration must equal the run's, or a one-line error says what differs.
+        """
+        from ganapps.nets import spec_of
+
+        exports, loaded = self.task.exports(), []
+        for path in map(Path, paths):
+            tensors, spec = load_weights(path)
+            name = spec.get("generator") or exports.get(path.stem) or exports.get(f"generator_{spec.get('direction')}")
+            if name is None and len(self.task.generators) == 1:
+                name = next(iter(self.task.generators))
+            if name not in self.task.generators:
+                raise CheckpointError(f"{path}: cannot tell which of {', '.join(self.task.generators)} it initialises")
+            net = ddp.unwrap(self.task.generators[name])
+            want = spec_of(net)
+            if (spec.get("arch"), spec.get("config")) != (want["arch"], want["config"]):
+                diff = sorted(k for k in want["config"] if (spec.get("config") or {}).get(k) != want["config"][k])
+                raise CheckpointError(
+                    f"{path}: a {spec.get('arch')} that differs from this run's {name} in {', '.join(diff) or 'architecture'}"
+                )
+            net.load_state_dict({k: t.float() if t.is_floating_point() else t for k, t in tensors.items()})
+            loaded.append(name)
+        for name, avg in self.ema.items():
+            avg.load_state_dict(ddp.unwrap(self.task.generators[name]).state_dict())
+        return loaded
 
     # ------------------------------------------------------------------ one adversarial step
     @contextlib.contextmanager
@@ -314,12 +351,15 @@ class Trainer:
             self._load(ckpt)
         elif ckpt.exists():
             raise FileExistsError(f"{self.out} already holds a training run; pass --resume or choose another --out")
+        elif self.cfg.init:
+            self.init_generators(self.cfg.init)
         if self.dist.is_main:
             self.out.mkdir(parents=True, exist_ok=True)
             (self.out / "samples").mkdir(exist_ok=True)
             self._write_run_json()
             if resume:
                 self.metrics.truncate_after(self.step)
+                self.val_log.truncate_after(self.step)
             else:
                 self._save_samples(0)
         stop = min(self.total_steps, max_steps or self.total_steps)
@@ -357,7 +397,7 @@ class Trainer:
                         self._end_epoch(epoch + 1)
         if self.step == self.total_steps and self.dist.is_main:
             # the run's end need not be an epoch's end: the exported weights must be the final ones
-            plot_curves(self.metrics.read(), self.out / "curves.png")
+            plot_curves(self.metrics.read(), self.out / "curves.png", self.val_log.read())
             self.export()
         seconds = time.perf_counter() - t0
         done = self.step - start_step
@@ -401,8 +441,29 @@ class Trainer:
         self._save_samples(epoch)
         frames = sorted((self.out / "samples").glob("epoch_*.png"))
         write_gif(self.out / "training.gif", frames)
-        plot_curves(self.metrics.read(), self.out / "curves.png")
-        self.export()
+        exported = self.export()
+        self._validate(epoch, exported)
+        plot_curves(self.metrics.read(), self.out / "curves.png", self.val_log.read())
+
+    def _validate(self, epoch: int, exported: list[Path]) -> None:
+        """Score the epoch's generators on the task's held-out data; keep their weights if scored."""
+        if not hasattr(self.task, "validate"):
+            return
+        gens = self.generators_for_inference()
+        modes = {k: g.training for k, g in gens.items()}
+        for g in gens.values():
+            g.eval()
+        with torch.no_grad():
+            figures = self.task.validate(gens)
+        for k, g in gens.items():
+            g.train(modes[k])
+        if not figures:
+            return
+        self.val_log.write({"step": self.step, "epoch": epoch, **figures})
+        snapshot = self.out / "snapshots" / f"step_{self.step:06d}"
+        snapshot.mkdir(parents=True, exist_ok=True)
+        for path in exported:
+            shutil.copy2(path, snapshot / path.name)
 
     @torch.no_grad()
     def _save_samples(self, epoch: int) -> None:

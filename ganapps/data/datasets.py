@@ -14,6 +14,7 @@ one warning that lists them all, rather than stopping a long run at the first ba
 """
 from __future__ import annotations
 
+import random
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -143,6 +144,33 @@ class SketchPairs(Dataset):
         return {"A": _tensor(sketch), "B": _tensor(photo)}
 
 
+def holdout(files: list[Path], n: int, masks: Path | None = None) -> tuple[list[Path], list[Path]]:
+    """Split ``files`` into (training, validation) with ``n`` validation files, at most a tenth.
+
+    The validation files are drawn, by a fixed seed that no training flag changes, from those with
+    a mask of the same name in ``masks`` (when that folder exists), so the background figures can
+    be measured on them; the same folder always gives the same split, whatever run uses it.
+
+    >>> train, val = holdout([Path(f"{i}.jpg") for i in range(40)], 3)
+    >>> len(train), len(val), set(train) & set(val)
+    (37, 3, set())
+    >>> len(holdout([Path(f"{i}.jpg") for i in range(25)], 50)[1])  # a tenth of a small folder
+    2
+    """
+    candidates = [f for f in files if (masks / f.name).is_file()] if masks is not None and masks.is_dir() else files
+    n = min(n, len(candidates), len(files) // 10)
+    if n <= 0:
+        return files, []
+    val = set(random.Random(0).sample(sorted(candidates), n))
+    return [f for f in files if f not in val], sorted(val)
+
+
+def read_mask(path: Path, size: int) -> np.ndarray:
+    """A foreground mask file (bright = foreground) → boolean ``size``×``size``, framed as
+    :func:`fit_square` frames the photo."""
+    return fit_square(read_image(path).rgb, size).mean(axis=2) > 0.5
+
+
 class UnalignedDataset(Dataset):
     """``{split}A/`` and ``{split}B/`` folders → ``{"A": image, "B": image}`` pairs.
 
@@ -153,13 +181,18 @@ class UnalignedDataset(Dataset):
     ``set_epoch`` state that a resumed run or a DataLoader worker could miss); that is harmless for
     CycleGAN, whose losses treat the A and B halves of a batch independently (each discriminator
     sees only its own domain), so which B sits next to which A in a step does not matter.
+
+    ``val=n`` holds ``n`` images of each domain out of training (see :func:`holdout`; masks from
+    ``{split}A_seg/`` and ``{split}B_seg/`` when present), listed in ``val_files``.
     """
 
-    def __init__(self, root: str | Path, split: str = "train", load_size: int = 286, seed: int = 0):
+    def __init__(self, root: str | Path, split: str = "train", load_size: int = 286, seed: int = 0, val: int = 0):
         root = Path(root)
         problems: list[str] = []
-        self.files_a = _usable(root / f"{split}A", problems)
-        self.files_b = _usable(root / f"{split}B", problems)
+        self.files_a, val_a = holdout(_usable(root / f"{split}A", problems), val, root / f"{split}A_seg")
+        self.files_b, val_b = holdout(_usable(root / f"{split}B", problems), val, root / f"{split}B_seg")
+        self.val_files = {"A": val_a, "B": val_b}
+        self.mask_dirs = {"A": root / f"{split}A_seg", "B": root / f"{split}B_seg"}
         warn_skipped(problems)
         self.load_size = load_size
         self.order_b = torch.randperm(len(self.files_b), generator=torch.Generator().manual_seed(seed)).tolist()

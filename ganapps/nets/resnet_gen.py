@@ -1,8 +1,19 @@
 """ResNet generator of CycleGAN (Johnson et al. 2016 layout, as used by Zhu et al. 2017).
 
 c7s1-ngf, two stride-2 downsamplings, ``n_blocks`` residual blocks (9 at 256 px, 6 at 128 px),
-two transposed-conv upsamplings, c7s1-3 and tanh. Reflection padding keeps borders free of the
-artefacts zero padding causes; instance norm makes the style per image.
+two upsamplings, c7s1-3 and tanh. Reflection padding keeps borders free of the artefacts zero
+padding causes; instance norm makes the style per image.
+
+Two choices on top of the reference layout, both off for converted zoo checkpoints:
+
+* ``upsample="resize"``: bilinear ×2 then a 3×3 convolution, instead of a stride-2 transposed
+  convolution. A transposed 3×3 kernel with stride 2 overlaps unevenly (some output pixels get
+  four taps, some one), which paints the checkerboard of Odena et al. (2016) that a short training
+  run never unlearns; resize-then-convolve cannot produce it.
+* ``attention=True``: the last convolution also predicts a mask ``m`` in [0, 1], and the output is
+  ``m·content + (1−m)·input`` (AttentionGAN, Tang et al. 2019). Where the mask is 0 the input
+  passes through untouched, so a horse→zebra generator can restripe the animal and leave the
+  grass and sky as they were.
 
 Layer order and module names (``model.<i>``, ``model.<i>.conv_block.<j>``) follow the reference
 implementation (junyanz/pytorch-CycleGAN-and-pix2pix), so its checkpoints map onto ours key for key.
@@ -24,7 +35,11 @@ class ResNetGeneratorConfig:
     ngf: int = 64
     n_blocks: int = 9
     norm: str = "instance"
+    upsample: str = "transpose"  # transpose (reference layout) | resize (no checkerboard)
+    attention: bool = False  # predict a mask and keep the input where it is 0
 
+
+UPSAMPLES = ("transpose", "resize")
 
 def default_blocks(image_size: int) -> int:
     """The paper's depth: 9 residual blocks for 256-px training images and up, 6 below."""
@@ -51,12 +66,24 @@ class ResnetBlock(nn.Module):
         return x + self.conv_block(x)
 
 
+def _upsample(kind: str, cin: int, cout: int, bias: bool) -> list[nn.Module]:
+    """×2 upsampling from ``cin`` to ``cout`` channels (see the module docstring for the kinds)."""
+    if kind == "transpose":
+        return [nn.ConvTranspose2d(cin, cout, 3, stride=2, padding=1, output_padding=1, bias=bias)]
+    return [nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False), nn.ReflectionPad2d(1),
+            nn.Conv2d(cin, cout, 3, bias=bias)]
+
+
 class ResNetGenerator(nn.Module):
     """Images N×C×H×W in [-1, 1] → N×out×H×W in [-1, 1]; H and W must be multiples of :attr:`stride`."""
 
     def __init__(self, config: ResNetGeneratorConfig = ResNetGeneratorConfig()):
         super().__init__()
         self.config = c = config
+        if c.upsample not in UPSAMPLES:
+            raise ValueError(f"unknown upsample {c.upsample!r}; choose one of {', '.join(UPSAMPLES)}")
+        if c.attention and c.in_channels != c.out_channels:
+            raise ValueError("an attention generator blends its output with its input: in and out channels must match")
         bias = conv_bias(c.norm)
         layers: list[nn.Module] = [
             nn.ReflectionPad2d(3),
@@ -70,12 +97,10 @@ class ResNetGenerator(nn.Module):
         layers += [ResnetBlock(c.ngf * 4, c.norm) for _ in range(c.n_blocks)]
         for i in range(2):  # upsample: 4 ngf → 2 ngf → ngf
             cin = c.ngf * 2 ** (2 - i)
-            layers += [
-                nn.ConvTranspose2d(cin, cin // 2, 3, stride=2, padding=1, output_padding=1, bias=bias),
-                norm_layer(c.norm, cin // 2),
-                nn.ReLU(True),
-            ]
-        layers += [nn.ReflectionPad2d(3), nn.Conv2d(c.ngf, c.out_channels, 7), nn.Tanh()]
+            layers += [*_upsample(c.upsample, cin, cin // 2, bias), norm_layer(c.norm, cin // 2), nn.ReLU(True)]
+        layers += [nn.ReflectionPad2d(3), nn.Conv2d(c.ngf, c.out_channels + int(c.attention), 7)]
+        if not c.attention:
+            layers.append(nn.Tanh())
         self.model = nn.Sequential(*layers)
         self.apply(init_gan_weights)
 
@@ -90,7 +115,15 @@ class ResNetGenerator(nn.Module):
         return 8
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.model(x)
+        return self.forward_with_mask(x)[0]
+
+    def forward_with_mask(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
+        """(output, attention mask N×1×H×W in [0, 1], or None for a plain generator)."""
+        y = self.model(x)
+        if not self.config.attention:
+            return y, None
+        content, mask = torch.tanh(y[:, :-1]), torch.sigmoid(y[:, -1:])
+        return x + mask * (content - x), mask
 
     def example_input(self) -> Tensor:
         """An image batch of one, for export/tracing."""

@@ -7,6 +7,13 @@ input; the identity loss ``|G_AB(b) - b|`` keeps colours when the input already 
 target domain. Paper defaults: LSGAN, λ_cycle 10, λ_identity 0.5 (of λ_cycle), a pool of the 50
 last fakes for the discriminators, Adam 2e-4 β1 0.5, constant then linearly decaying learning rate
 (trainer ``lr_schedule="linear"``, ``decay_start=0.5``).
+
+Two departures from the paper for new models, both measured reasons in ``nets/resnet_gen.py``:
+resize-then-convolve upsampling (no checkerboard) and attention generators that keep the input
+where their mask is 0 (the background). With a held-out validation set (images, and foreground
+masks where the dataset has them), :meth:`CycleGANTask.validate` scores both directions at each
+epoch end: target-domain rate by a judge classifier, background PSNR, change inside the animal
+and the periodic-artifact score (``eval/scene.py``).
 """
 from __future__ import annotations
 
@@ -19,6 +26,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganapps.core.losses import get_loss
+from ganapps.eval.domain import classify
+from ganapps.eval.scene import scene_figures
 from ganapps.nets.patchgan import PatchGANConfig, PatchGANDiscriminator
 from ganapps.nets.resnet_gen import ResNetGenerator, ResNetGeneratorConfig, default_blocks
 
@@ -40,6 +49,33 @@ class CycleGANConfig:
     lr: float = 2e-4
     beta1: float = 0.5
     samples: int = 6  # rows in the sample grid
+    upsample: str = "resize"  # the generators' upsampling (resnet_gen.py): resize | transpose
+    attention: bool = True  # background-keeping generators (AttentionGAN)
+
+
+@dataclass
+class ValidationSet:
+    """Held-out images of one domain (N×3×S×S in [-1, 1]) and their foreground masks, if any."""
+
+    images: Tensor
+    masks: list | None = None
+
+
+def validation_sets(dataset: Any, size: int) -> dict[str, ValidationSet]:
+    """The held-out files of an :class:`~ganapps.data.datasets.UnalignedDataset` as whole images
+    at ``size`` px (the centre square, as the training crops frame them), with masks where every
+    held-out image of a domain has one."""
+    from ganapps.data.datasets import fit_square, read_image, read_mask, to_tensor
+
+    sets = {}
+    for domain, files in dataset.val_files.items():
+        if not files:
+            continue
+        images = torch.cat([to_tensor(fit_square(read_image(f).rgb, size)) for f in files])
+        masks_dir = dataset.mask_dirs[domain]
+        has_masks = all((masks_dir / f.name).is_file() for f in files)
+        sets[domain] = ValidationSet(images, [read_mask(masks_dir / f.name, size) for f in files] if has_masks else None)
+    return sets
 
 
 class ImagePool:
@@ -94,13 +130,20 @@ def identity_loss(real: Tensor, same: Tensor) -> Tensor:
 class CycleGANTask:
     name = "cyclegan"
 
-    def __init__(self, config: CycleGANConfig, sample_batch: dict[str, Tensor]):
-        """``sample_batch``: fixed ``{"A", "B"}`` images (at load size) for the per-epoch grids."""
+    def __init__(
+        self, config: CycleGANConfig, sample_batch: dict[str, Tensor], val: dict[str, ValidationSet] | None = None,
+        judge: nn.Module | None = None,
+    ):
+        """``sample_batch``: fixed ``{"A", "B"}`` images (at load size) for the per-epoch grids;
+        ``val``: held-out ``{"A", "B"}`` sets scored by :meth:`validate`, with the A-vs-B ``judge``
+        classifier (a domain classifier) when given."""
         if config.image_size < MIN_SIZE:
             raise ValueError(f"image size must be at least {MIN_SIZE} px (the PatchGAN's last layers need a 2×2 map)")
         self.config = c = config
         self.loss = get_loss(c.loss)
-        g_cfg = ResNetGeneratorConfig(ngf=c.ngf, n_blocks=c.n_blocks or default_blocks(c.image_size))
+        g_cfg = ResNetGeneratorConfig(
+            ngf=c.ngf, n_blocks=c.n_blocks or default_blocks(c.image_size), upsample=c.upsample, attention=c.attention
+        )
         d_cfg = PatchGANConfig(in_channels=3, ndf=c.ndf)
         self.generators: dict[str, nn.Module] = {"G_AB": ResNetGenerator(g_cfg), "G_BA": ResNetGenerator(g_cfg)}
         self.discriminators: dict[str, nn.Module] = {"D_A": PatchGANDiscriminator(d_cfg), "D_B": PatchGANDiscriminator(d_cfg)}
@@ -108,6 +151,7 @@ class CycleGANTask:
         self.augment = crop_flip(c.image_size)
         n = c.samples
         self.fixed = {k: center_crop(v[:n], c.image_size) for k, v in sample_batch.items()}
+        self.val, self.judge = val or {}, judge
 
     def optimizers(self) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
         betas = (self.config.beta1, 0.999)
@@ -155,13 +199,31 @@ class CycleGANTask:
         row = torch.stack([a, fake_b, g_ba(fake_b), b, fake_a, g_ab(fake_a)], dim=1)  # N×6×C×H×W
         return row.flatten(0, 1)
 
+    @torch.no_grad()
+    def validate(self, generators: dict[str, nn.Module]) -> dict[str, float]:
+        """Scene figures of both directions on the held-out sets, keys ``AtoB_*`` and ``BtoA_*``
+        (``target_rate``: share the judge calls the target domain); {} without a validation set."""
+        figures: dict[str, float] = {}
+        for direction, source, name in (("AtoB", "A", "G_AB"), ("BtoA", "B", "G_BA")):
+            if source not in self.val:
+                continue
+            g, v = generators[name], self.val[source]
+            device = next(g.parameters()).device
+            out = torch.cat([g(v.images[i : i + 8].to(device)).float().cpu() for i in range(0, len(v.images), 8)])
+            found = scene_figures(v.images, out, v.masks)
+            if self.judge is not None:
+                target = 1 if source == "A" else 0
+                found["target_rate"] = (classify(self.judge, out) == target).double().mean().item()
+            figures |= {f"{direction}_{k}": x for k, x in found.items()}
+        return figures
+
     def exports(self) -> dict[str, str]:
         return {"generator_AtoB": "G_AB", "generator_BtoA": "G_BA"}
 
     def weights_metadata(self, stem: str) -> dict[str, Any]:
         direction = stem.removeprefix("generator_")
         return {"task": "translate", "model": "cyclegan", "image_size": self.config.image_size, "input": "photo",
-                "direction": direction}
+                "direction": direction, "generator": self.exports()[stem]}
 
     def state_dict(self) -> dict[str, Any]:
         """The image pools: part of the training state, so a resume shows D the same old fakes."""
