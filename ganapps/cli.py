@@ -86,6 +86,8 @@ def finish_batch(written: int, failures: list[str], what: str = "images") -> Non
 
 
 # ------------------------------------------------------------------------------------- train
+VAL_PER_DOMAIN = 50  # ganapps.data.datasets.VAL_PER_DOMAIN, without importing torch for --help
+
 NPROC = typer.Option(
     1, "--nproc", min=1, help="Processes on this machine (torchrun + DDP: gloo on CPU, one GPU each with NCCL); "
     "--batch-size stays the global batch."
@@ -419,7 +421,7 @@ def train_cyclegan(
         True, "--attention/--no-attention", help="Generators predict a mask and keep the input (the scene) outside it."
     ),
     val: int = typer.Option(
-        50, "--val", help="Training images per domain held out for validation (masks from trainA_seg/, trainB_seg/)."
+        VAL_PER_DOMAIN, "--val", help="Training images per domain held out for validation (masks from trainA_seg/, trainB_seg/)."
     ),
     judge: Optional[str] = typer.Option(
         None, "--judge", help="Domain classifier that scores validation translations, e.g. horse-zebra-classifier."
@@ -620,9 +622,15 @@ def eval_translate(
         "horse-zebra-classifier", "--classifier",
         help="Domain classifier for CycleGAN tasks (name or .safetensors; train your own with 'ganapps train domain-classifier').",
     ),
+    split: str = typer.Option(
+        "test", "--split", help="CycleGAN: test (test{A,B}/) or val (the images training held out of train{A,B}/, with masks)."
+    ),
+    masks: Optional[Path] = typer.Option(
+        None, "--masks", help="CycleGAN: foreground masks named like the images, for background PSNR and foreground change."
+    ),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
 ) -> None:
-    """Translation-success rate (CycleGAN) or PSNR/SSIM/L1 against ground truth (pix2pix)."""
+    """Translation-success rate, scene and grid figures (CycleGAN) or PSNR/SSIM/L1 against ground truth (pix2pix)."""
     from ganapps.core.checkpoint import read_metadata
     from ganapps.eval.translate import evaluate_cyclegan, evaluate_pix2pix
     from ganapps.pipelines.translate import TASKS
@@ -635,22 +643,37 @@ def eval_translate(
     if kind != info.model:
         raise UsageError(f"{weights} is a {kind} model; task {task!r} needs a {info.model} model")
     if info.model == "cyclegan":
-        r = _report_dataset_warnings(lambda: evaluate_cyclegan(weights, data, info.source, resolve(classifier), device))
-        target = "B" if info.source == "A" else "A"
-        table = Table(title=f"{task} ({info.what}): {r['n']} test{info.source} images at {r['image_size']} px")
-        for col in ("translation success (→ " + target + ")", "untranslated inputs called " + target,
-                    "classifier accuracy, real test", "img/s"):
-            table.add_column(col)
-        table.add_row(
-            f"{100 * r['success_rate']:.1f}%", f"{100 * r['untranslated_as_target']:.1f}%",
-            f"{100 * r['classifier_accuracy']:.1f}% of {r['n_real']}", f"{r['img_s']:.1f} ({r['device']})",
+        if split not in ("test", "val"):
+            raise UsageError(f"--split must be test or val, not {split!r}")
+        r = _report_dataset_warnings(
+            lambda: evaluate_cyclegan(weights, data, info.source, resolve(classifier), device, split=split, masks=masks)
         )
+        target = "B" if info.source == "A" else "A"
+        where = f"test{info.source}" if split == "test" else f"held-out train{info.source}"
+        table = Table(title=f"{task} ({info.what}): {r['n']} {where} images, processed at {r['image_size']} px")
+        cols = {
+            "translation success (→ " + target + ")": f"{100 * r['success_rate']:.1f}%",
+            "untranslated inputs called " + target: f"{100 * r['untranslated_as_target']:.1f}%",
+            "classifier accuracy, real test": f"{100 * r['classifier_accuracy']:.1f}% of {r['n_real']}",
+        }
+        if "background_psnr" in r:
+            cols["background PSNR (dB)"] = f"{r['background_psnr']:.2f}"
+            cols["foreground change (0-1)"] = f"{r['foreground_change']:.3f}"
+        cols["grid score: outputs / inputs resized"] = f"{r['artifact_score']:.2f} / {r['artifact_score_resized_inputs']:.2f}"
+        cols["img/s"] = f"{r['img_s']:.1f} ({r['device']})"
+        table.add_column("figure")
+        table.add_column("value")
+        for row in cols.items():
+            table.add_row(*row)
     else:
         r = _report_dataset_warnings(lambda: evaluate_pix2pix(weights, data, device))
         table = Table(title=f"{task} ({info.what}): {r['n']} test pairs at {r['image_size']} px")
-        for col in ("PSNR (dB)", "SSIM", "L1 (0-1 scale)", "img/s"):
+        for col in ("PSNR (dB)", "SSIM", "L1 (0-1 scale)", "grid score: outputs / real photos", "img/s"):
             table.add_column(col)
-        table.add_row(f"{r['psnr']:.2f}", f"{r['ssim']:.4f}", f"{r['l1']:.4f}", f"{r['img_s']:.1f} ({r['device']})")
+        table.add_row(
+            f"{r['psnr']:.2f}", f"{r['ssim']:.4f}", f"{r['l1']:.4f}",
+            f"{r['artifact_score']:.2f} / {r['artifact_score_targets']:.2f}", f"{r['img_s']:.1f} ({r['device']})",
+        )
     console.print(table)
 
 

@@ -493,7 +493,7 @@ class Trainer:
     def _write_run_json(self) -> None:
         info = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self.cfg).items()}
         info |= {"task": self.task.name, "world_size": self.dist.world, "total_steps": self.total_steps}
-        (self.out / "run.json").write_text(json.dumps(info, indent=2))
+        (self.out / "run.json").write_text(json.dumps(info, indent=2, default=str))
 
     def _rng_states(self) -> dict[str, Any]:
         torch_states = ddp.all_gather_tensor(torch.get_rng_state().to(self.device), self.dist)

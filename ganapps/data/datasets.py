@@ -29,6 +29,7 @@ from .io import IMAGE_SUFFIXES, ImageReadError, read_image, to_tensor
 from .sketch import photo_to_sketch
 
 DIRECTIONS = ("AtoB", "BtoA")
+VAL_PER_DOMAIN = 50  # training images per domain held out for validation by default
 
 
 class SkippedImagesWarning(UserWarning):

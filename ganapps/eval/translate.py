@@ -3,9 +3,13 @@
 * CycleGAN (no ground truth exists for a zebra that was a horse): the *translation-success rate*,
   the share of translated test images that our own A-vs-B classifier assigns to the target domain,
   next to the classifier's accuracy on real test images (how far to trust it) and the share of the
-  untranslated inputs it already calls target (the floor a do-nothing model would get).
+  untranslated inputs it already calls target (the floor a do-nothing model would get); the
+  periodic-artifact score of the outputs next to that of the inputs merely resized to the
+  processing size and back (the bar); with foreground masks, background PSNR and the change inside
+  the animal (``eval/scene.py``). Images go through the whole pipeline, at their own size.
 * pix2pix (ground truth exists): PSNR, SSIM (11×11 Gaussian window) and L1 against the true photos,
-  each averaged over images, on the [0, 1] scale, at the training resolution.
+  each averaged over images, on the [0, 1] scale, at the training resolution; the median
+  periodic-artifact score of the outputs next to that of the true photos at that resolution.
 
 Both also time the generator, so the report says how many images per second the device runs.
 """
@@ -20,12 +24,18 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from ganapps.core.checkpoint import CheckpointError
-from ganapps.data.datasets import AlignedDataset, ImageFolder, SketchPairs
-from ganapps.pipelines.base import load_net
-from ganapps.pipelines.translate import TranslatePipeline
+import numpy as np
 
-from .domain import CLASSES, accuracy_on_test, classify, stack
+from ganapps.core.checkpoint import CheckpointError
+from ganapps.data.datasets import VAL_PER_DOMAIN, AlignedDataset, holdout, list_images, resize
+from ganapps.data.io import read_image, to_tensor
+from ganapps.pipelines.base import load_net
+from ganapps.pipelines.translate import TranslatePipeline, processing_size
+
+from .domain import CLASSES, accuracy_on_test, classify
+from .scene import background_psnr, foreground_change, periodic_artifact_score
+
+SPLITS = ("test", "val")
 
 
 def image_metrics(output: Tensor, target: Tensor) -> dict[str, float]:
@@ -44,28 +54,69 @@ def _timed_run(pipe: TranslatePipeline, images: Tensor, batch_size: int) -> tupl
     return out, len(images) / (time.perf_counter() - t0)
 
 
+def cyclegan_eval_files(data: Path, source: str, split: str = "test", masks: Path | None = None) -> tuple[list[Path], Path | None]:
+    """(images, masks folder or None) to score: ``test{source}/``, or with ``split="val"`` the
+    images that training held out of ``train{source}/`` (with ``train{source}_seg/`` masks)."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be test or val, not {split!r}")
+    if split == "test":
+        return list_images(data / f"test{source}"), masks
+    seg = data / f"train{source}_seg"
+    files = holdout(list_images(data / f"train{source}"), VAL_PER_DOMAIN, seg)[1]
+    return files, masks or (seg if seg.is_dir() else None)
+
+
+def _mask_for(masks: Path, image: Path, hw: tuple[int, int]) -> np.ndarray:
+    found = [p for p in (masks / image.name, *masks.glob(image.stem + ".*")) if p.is_file()]
+    if not found:
+        raise FileNotFoundError(f"{masks}: no mask for {image.name}")
+    m = read_image(found[0]).rgb.mean(axis=2)
+    return resize(m[:, :, None], hw[1], hw[0])[:, :, 0] > 0.5
+
+
 def evaluate_cyclegan(
-    model: Path, data: Path, source: str, classifier: Path, device: str = "cpu", batch_size: int = 1
+    model: Path, data: Path, source: str, classifier: Path, device: str = "cpu", batch_size: int = 1,
+    split: str = "test", masks: Path | None = None,
 ) -> dict[str, Any]:
-    """Translate ``data/test{source}`` with ``model`` and score it with the domain ``classifier``."""
+    """Translate ``source``-domain images of ``split`` with ``model`` through the pipeline, at their
+    own size, and score the outputs (see the module docstring); ``masks``: a folder of foreground
+    masks named like the images (bright = foreground), for the background figures."""
     clf, spec = load_net(classifier, device)
     if spec.get("task") != "classify-domains":
         raise CheckpointError(f"{classifier}: not a domain classifier (train one with 'ganapps train domain-classifier')")
     target = 1 - CLASSES.index(source)
     real_acc, n_real = accuracy_on_test(clf, data)
-    pipe = TranslatePipeline(model, device)
-    inputs = stack(ImageFolder(data / f"test{source}", pipe.image_size))
-    translated, img_s = _timed_run(pipe, inputs, batch_size)
-    return {
-        "n": len(inputs),
-        "success_rate": (classify(clf, translated) == target).double().mean().item(),
-        "untranslated_as_target": (classify(clf, inputs) == target).double().mean().item(),
+    files, masks = cyclegan_eval_files(data, source, split, masks)
+    pipe = TranslatePipeline(model, device, batch_size=batch_size)
+    images = [read_image(f) for f in files]
+    pipe.translate_many(images[:1])  # warm-up, as in _timed_run
+    t0 = time.perf_counter()
+    outputs = pipe.translate_many(images)
+    img_s = len(images) / (time.perf_counter() - t0)
+    ins = [to_tensor(im.rgb)[0] for im in images]
+    outs = [to_tensor(o.rgb)[0] for o in outputs]
+    resized_back = []
+    for im in images:
+        h, w = processing_size(*im.size, pipe.image_size, pipe.max_side)
+        resized_back.append(to_tensor(resize(resize(im.rgb, w, h), im.size[1], im.size[0]))[0])
+    result = {
+        "n": len(images),
+        "split": split,
+        "success_rate": float(np.mean([int(classify(clf, o[None])[0]) == target for o in outs])),
+        "untranslated_as_target": float(np.mean([int(classify(clf, x[None])[0]) == target for x in ins])),
         "classifier_accuracy": real_acc,
         "n_real": n_real,
+        "artifact_score": float(np.median([periodic_artifact_score(o) for o in outs])),
+        "artifact_score_resized_inputs": float(np.median([periodic_artifact_score(r) for r in resized_back])),
         "image_size": pipe.image_size,
         "img_s": img_s,
         "device": str(pipe.device),
     }
+    if masks is not None:
+        fg = [_mask_for(masks, f, im.size) for f, im in zip(files, images)]
+        result["background_psnr"] = float(np.nanmean([min(100.0, background_psnr(x, o, m)) for x, o, m in zip(ins, outs, fg)]))
+        result["foreground_change"] = float(np.nanmean([foreground_change(x, o, m) for x, o, m in zip(ins, outs, fg)]))
+    return result
 
 
 def pix2pix_test_set(data: Path, spec: dict[str, Any], image_size: int) -> Dataset:
@@ -87,6 +138,8 @@ def evaluate_pix2pix(model: Path, data: Path, device: str = "cpu", batch_size: i
     return {
         "n": len(pairs),
         **image_metrics(outputs, targets),
+        "artifact_score": float(np.median([periodic_artifact_score(o) for o in outputs])),
+        "artifact_score_targets": float(np.median([periodic_artifact_score(t) for t in targets])),
         "image_size": pipe.image_size,
         "img_s": img_s,
         "device": str(pipe.device),

@@ -8,6 +8,13 @@ the output has the input's exact dimensions and aspect ratio. Alpha is passed th
 and 16-bit inputs are read as RGB floats (the output is colour: a translation may add colour, as
 sketch→photo does). Inputs of the same processed size are run as one batch.
 
+A CycleGAN photo→photo model keeps the input's fine detail (``keep_detail``): rather than
+enlarging the small output, the *change* the model made at the processing size is enlarged and
+added to the full-size input, ``x + up(G(down(x)) − down(x))``. Where the model changed nothing
+(a background its attention mask left alone) the output is the input itself, as sharp as it was;
+where it restyled the animal, the new colours come from the model and the finest texture (fur,
+grass blades) from the photo.
+
 Line drawings (weights with ``input == "sketch"``) are first normalised to the style the model was
 trained on (:func:`ganapps.data.sketch.normalise_drawing`); their alpha is the paper, not passed on.
 """
@@ -17,6 +24,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 from torch import Tensor
@@ -64,17 +72,34 @@ def processing_size(height: int, width: int, size: int, max_side: int = MAX_SIDE
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
+def add_change(full: np.ndarray, small_in: np.ndarray, small_out: np.ndarray) -> np.ndarray:
+    """``full`` (H×W×3 in [0, 1]) plus the change ``small_out − small_in`` enlarged to its size.
+
+    >>> x = np.random.default_rng(0).random((40, 60, 3), dtype=np.float32)
+    >>> small = cv2.resize(x, (30, 20), interpolation=cv2.INTER_AREA)
+    >>> bool((add_change(x, small, small) == x).all())  # nothing changed: the input, bit for bit
+    True
+    """
+    h, w = full.shape[:2]
+    change = small_out.astype(np.float32) - small_in.astype(np.float32)
+    if change.shape[:2] != (h, w):
+        change = cv2.resize(change, (w, h), interpolation=cv2.INTER_CUBIC)
+    return np.clip(full + change, 0, 1)
+
+
 class TranslatePipeline:
     """``pipe(image)`` → translated :class:`~ganapps.data.io.Image` of the same size.
 
     ``precision="auto"`` is bf16 autocast on AMX CPUs and GPUs, else fp32; ``"fp16"`` is the
-    ``--half`` of the CLI (CUDA only).
+    ``--half`` of the CLI (CUDA only). ``keep_detail`` (default: on for CycleGAN photo models)
+    adds the model's change to the full-size input instead of enlarging its output (see above).
     """
 
     task = "translate"
 
     def __init__(
-        self, path: str | Path, device: str = "cpu", batch_size: int = 4, max_side: int = MAX_SIDE, precision: str = "auto"
+        self, path: str | Path, device: str = "cpu", batch_size: int = 4, max_side: int = MAX_SIDE, precision: str = "auto",
+        keep_detail: bool | None = None,
     ):
         self.net, self.spec = load_net(path, device, channels_last=True)
         if self.spec.get("task") != "translate" or not hasattr(self.net, "stride"):
@@ -84,6 +109,8 @@ class TranslatePipeline:
         self.image_size = int(self.spec.get("image_size", 256))
         self.input_kind = self.spec.get("input", "photo")
         self.batch_size, self.max_side = batch_size, max_side
+        photo_to_photo = self.spec.get("model") == "cyclegan" and self.input_kind == "photo"
+        self.keep_detail = photo_to_photo if keep_detail is None else keep_detail
 
     @torch.inference_mode()
     def run(self, x: Tensor) -> Tensor:
@@ -110,12 +137,15 @@ class TranslatePipeline:
             idx = [i for i, p in enumerate(plans) if p == hw]
             for start in range(0, len(idx), self.batch_size):
                 chunk = idx[start : start + self.batch_size]
-                x = torch.cat([to_tensor(self._prepare(images[i], hw)) for i in chunk])
-                for i, y in zip(chunk, self.run(x)):
+                prepared = [self._prepare(images[i], hw) for i in chunk]
+                x = torch.cat([to_tensor(p) for p in prepared])
+                for i, small, y in zip(chunk, prepared, self.run(x)):
                     src = images[i]
                     h, w = src.size
                     alpha = None if self.input_kind == "sketch" else src.alpha
-                    results[i] = Image(resize(from_tensor(y), w, h), alpha, src.bit_depth, gray=False)
+                    out = from_tensor(y)
+                    rgb = add_change(src.rgb, small, out) if self.keep_detail else resize(out, w, h)
+                    results[i] = Image(rgb, alpha, src.bit_depth, gray=False)
         return results  # type: ignore[return-value]
 
     def __call__(self, image: Image, size: int | None = None) -> Image:
