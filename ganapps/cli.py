@@ -99,6 +99,13 @@ INIT = typer.Option(
 )
 
 
+def _init_files(init: Optional[list[Path]], resume: bool) -> list[Path]:
+    """``--init`` files for a new run (``--resume`` continues one instead: not both)."""
+    if init and resume:
+        raise UsageError("--init starts a new run; --resume continues one: give one of them")
+    return list(init or [])
+
+
 def _distributed(nproc: int) -> None:
     """``--nproc N``: run this very command again as N torchrun processes, exit with their status."""
     from ganapps.core import distributed
@@ -123,6 +130,7 @@ def train_dcgan(
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
     seed: int = typer.Option(0, "--seed"),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
+    init: Optional[list[Path]] = INIT,
     nproc: int = NPROC,
     compile_: bool = COMPILE,
 ) -> None:
@@ -142,7 +150,8 @@ def train_dcgan(
     task_cfg = DCGANConfig(loss=loss)
     cfg = TrainConfig(
         out=out, epochs=epochs, iters=iters, batch_size=batch_size, seed=seed, device=device, precision=precision,
-        d_steps=5 if loss == "wgan-gp" else 1, compile=compile_, extra={"dcgan": vars(task_cfg), "data": str(data)},
+        d_steps=5 if loss == "wgan-gp" else 1, compile=compile_, init=_init_files(init, resume),
+        extra={"dcgan": vars(task_cfg), "data": str(data)},
     )
     torch.manual_seed(seed)  # --seed fixes the initial weights too
     trainer = Trainer(DCGANTask(task_cfg), dataset, cfg)
@@ -387,11 +396,9 @@ def _train_translation(
     """Paper schedule for both heads: constant learning rate for the first half, then linear to 0."""
     from ganapps.core.trainer import TrainConfig, Trainer
 
-    if init and resume:
-        raise UsageError("--init starts a new run; --resume continues one: give one of them")
     cfg = TrainConfig(
         out=out, epochs=epochs, iters=iters, batch_size=batch_size, seed=seed, device=device, precision=precision,
-        lr_schedule="linear", decay_start=0.5, compile=compile_, init=list(init or []), extra=extra,
+        lr_schedule="linear", decay_start=0.5, compile=compile_, init=_init_files(init, resume), extra=extra,
     )
     trainer = Trainer(task, dataset, cfg)
     summary = trainer.fit(resume=resume)
@@ -485,6 +492,8 @@ def train_pix2pix(
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
     seed: int = typer.Option(0, "--seed"),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
+    init: Optional[list[Path]] = INIT,
+    upsample: str = typer.Option("resize", "--upsample", help="resize (no checkerboard) | transpose (the paper's)."),
     nproc: int = NPROC,
     compile_: bool = COMPILE,
 ) -> None:
@@ -508,14 +517,16 @@ def train_pix2pix(
     load = load_size_for(size)
     if sketch:
         folder = data / "train" if (data / "train").is_dir() else data
-        dataset = _report_dataset_warnings(lambda: SketchPairs(folder, load))
+        dataset = _report_dataset_warnings(lambda: SketchPairs(folder, load, varied=True))
     else:
         dataset = _report_dataset_warnings(lambda: AlignedDataset(data, "train", load, direction))
-    task_cfg = Pix2PixConfig(image_size=size, ngf=ngf, direction=direction, input_kind=input_kind)
+    task_cfg = Pix2PixConfig(image_size=size, ngf=ngf, direction=direction, input_kind=input_kind, upsample=upsample)
     torch.manual_seed(seed)  # --seed fixes the initial weights too
     task = Pix2PixTask(task_cfg, fixed_batch(dataset, task_cfg.samples))
     extra = {"pix2pix": asdict(task_cfg), "data": str(data), "sketch": sketch}
-    _train_translation(task, dataset, out, epochs, iters, batch_size, seed, device, precision, resume, extra, compile_)
+    _train_translation(
+        task, dataset, out, epochs, iters, batch_size, seed, device, precision, resume, extra, compile_, init
+    )
 
 
 @train_app.command("domain-classifier")
@@ -923,6 +934,7 @@ def train_inpaint(
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
     seed: int = typer.Option(0, "--seed"),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
+    init: Optional[list[Path]] = INIT,
     nproc: int = NPROC,
     compile_: bool = COMPILE,
 ) -> None:
@@ -950,7 +962,7 @@ def train_inpaint(
     cfg = TrainConfig(
         out=out, epochs=epochs, iters=iters, batch_size=batch_size, seed=seed, device=device, precision=precision,
         lr_schedule="linear", decay_start=0.5, channels_last=True,  # channels_last: ~1.4× faster gated convs on CPU
-        compile=compile_, extra={"inpaint": asdict(task_cfg), "data": str(data)},
+        compile=compile_, init=_init_files(init, resume), extra={"inpaint": asdict(task_cfg), "data": str(data)},
     )
     trainer = Trainer(task, dataset, cfg)
     summary = trainer.fit(resume=resume)

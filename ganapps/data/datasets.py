@@ -26,7 +26,7 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from .io import IMAGE_SUFFIXES, ImageReadError, read_image, to_tensor
-from .sketch import photo_to_sketch
+from .sketch import photo_to_sketch, varied_sketch
 
 DIRECTIONS = ("AtoB", "BtoA")
 VAL_PER_DOMAIN = 50  # training images per domain held out for validation by default
@@ -131,17 +131,23 @@ class ImageFolder(Dataset):
 
 
 class SketchPairs(Dataset):
-    """A folder of photos → ``{"A": its line drawing (3 equal channels), "B": the photo}``."""
+    """A folder of photos → ``{"A": its line drawing (3 equal channels), "B": the photo}``.
 
-    def __init__(self, folder: str | Path, load_size: int):
+    ``varied=True`` (training) draws each photo at its own level of detail and pen width
+    (:func:`~ganapps.data.sketch.varied_sketch`, seeded by the index); evaluation uses the plain
+    XDoG drawing."""
+
+    def __init__(self, folder: str | Path, load_size: int, varied: bool = False):
         self.photos = ImageFolder(folder, load_size)
+        self.varied = varied
 
     def __len__(self) -> int:
         return len(self.photos)
 
     def __getitem__(self, i: int) -> dict[str, Tensor]:
         photo = _load(self.photos.files[i], self.photos.load_size)
-        sketch = np.repeat(photo_to_sketch(photo)[:, :, None], 3, axis=2)
+        drawing = varied_sketch(photo, np.random.default_rng(i)) if self.varied else photo_to_sketch(photo)
+        sketch = np.repeat(drawing[:, :, None], 3, axis=2)
         return {"A": _tensor(sketch), "B": _tensor(photo)}
 
 

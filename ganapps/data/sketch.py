@@ -10,6 +10,11 @@ A person's drawing differs from XDoG output in paper colour, pen darkness and st
 model has only seen XDoG strokes, so :func:`normalise_drawing` maps the drawing onto that style:
 paper to white, ink to black, strokes thinned or thickened to the XDoG width. Both functions are
 deterministic (no randomness), so a dataset built on them is too.
+
+A person's drawing is also far *simpler* than XDoG of a photo: an oval, two eyes, a nose line, a
+mouth. :func:`varied_sketch` makes training drawings across that range — coarser edge scales
+(fewer, bolder lines), small strokes erased, thinner or thicker pens — from a generator the
+caller seeds (the dataset seeds it with the item index, so items stay a function of the index).
 """
 from __future__ import annotations
 
@@ -44,18 +49,19 @@ def _erase_specks(sketch: np.ndarray, min_area: float) -> np.ndarray:
     return out
 
 
-def photo_to_sketch(rgb: np.ndarray) -> np.ndarray:
+def photo_to_sketch(rgb: np.ndarray, detail: float = 1.0, speck: float = 1.0) -> np.ndarray:
     """H×W×3 float RGB in [0, 1] → H×W float32 line drawing in [0, 1] (1 = paper, 0 = ink).
 
     Blur widths and the speck size scale with the shorter side, so a photo and the same photo at
-    twice the size give the same drawing at twice the size.
+    twice the size give the same drawing at twice the size. ``detail`` > 1 multiplies the edge
+    scale (fewer, coarser lines); ``speck`` multiplies the area below which strokes are erased.
     """
     scale = _scale(rgb.shape)
-    sigma = XDOG_SIGMA * scale
+    sigma = XDOG_SIGMA * scale * detail
     gray = cv2.bilateralFilter(_gray(rgb), 0, 0.1, 2 * sigma)
     dog = cv2.GaussianBlur(gray, (0, 0), sigma) - XDOG_TAU * cv2.GaussianBlur(gray, (0, 0), XDOG_K * sigma)
     sketch = np.where(dog >= XDOG_EPS, 1.0, 1.0 + np.tanh(XDOG_PHI * (dog - XDOG_EPS)))
-    return _erase_specks(np.clip(sketch, 0, 1).astype(np.float32), MIN_SPECK * scale**2)
+    return _erase_specks(np.clip(sketch, 0, 1).astype(np.float32), MIN_SPECK * speck * scale**2)
 
 
 def stroke_width(ink: np.ndarray) -> float:
@@ -86,8 +92,12 @@ def normalise_drawing(rgb: np.ndarray, alpha: np.ndarray | None = None) -> np.nd
         gray, paper, ink_level = 1.0 - gray, 1.0 - paper, 1.0 - float(np.percentile(gray, 99))
     span = max(paper - ink_level, 1e-3)
     level = np.clip((gray - ink_level) / span, 0, 1)
-    ink = (level < 0.5).astype(np.uint8)
-    target = STROKE_WIDTH * _scale(rgb.shape)
+    ink = restroke((level < 0.5).astype(np.uint8), STROKE_WIDTH * _scale(rgb.shape))
+    return _soft(ink)
+
+
+def restroke(ink: np.ndarray, target: float) -> np.ndarray:
+    """Erode or dilate a binary ink mask (uint8) so its mean stroke width nears ``target`` px."""
     width = stroke_width(ink)
     steps = int(round((width - target) / 2))  # one erosion/dilation changes the width by 2 px
     if width > 0 and steps != 0:
@@ -95,5 +105,37 @@ def normalise_drawing(rgb: np.ndarray, alpha: np.ndarray | None = None) -> np.nd
         op = cv2.erode if steps > 0 else cv2.dilate
         thinner = op(ink, kernel, iterations=abs(steps))
         ink = thinner if thinner.any() else ink  # never erase a drawing of hairlines entirely
-    # Soft edges like XDoG's tanh ramp, so strokes are not aliased staircases.
+    return ink
+
+
+def _soft(ink: np.ndarray) -> np.ndarray:
+    """Soft edges like XDoG's tanh ramp, so strokes are not aliased staircases."""
     return np.clip(1.0 - cv2.GaussianBlur(ink.astype(np.float32), (0, 0), 0.5), 0, 1)
+
+
+def varied_sketch(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A training drawing of ``rgb`` at a random level of detail and pen width (see the module
+    docstring): edge scale ×1–2.5, specks up to 10× larger erased, stroke width ×0.6–1.8 of XDoG's.
+
+    >>> photo = np.zeros((64, 64, 3), np.float32); photo[16:48, 16:48] = 1
+    >>> d = varied_sketch(photo, np.random.default_rng(0))
+    >>> d.shape, bool(d.min() < 0.5 < d.max())  # paper and ink
+    ((64, 64), True)
+    """
+    sketch = photo_to_sketch(rgb, detail=rng.uniform(1.0, 2.5), speck=rng.uniform(1.0, 10.0))
+    lines = _skeleton((sketch < 0.5).astype(np.uint8))  # filled blobs (dark hair, shadows) → centre lines
+    radius = max(0, round(STROKE_WIDTH * _scale(rgb.shape) * rng.uniform(0.6, 1.8) / 2 - 0.5))
+    pen = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    return _soft(cv2.dilate(lines, pen))
+
+
+def _skeleton(ink: np.ndarray) -> np.ndarray:
+    """Morphological skeleton of a binary mask (Lantuéjoul): the union over k of the pixels that
+    the k-th erosion keeps and an opening of it removes; a stroke of any width → a 1-px line."""
+    cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    skeleton = np.zeros_like(ink)
+    while ink.any():
+        eroded = cv2.erode(ink, cross)
+        skeleton |= ink & ~cv2.dilate(eroded, cross)
+        ink = eroded
+    return skeleton

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 NORMS = ("instance", "instance_affine", "batch")
+UPSAMPLES = ("transpose", "resize")  # how generators double their feature maps
 
 
 class InstanceNorm(nn.InstanceNorm2d):
@@ -53,6 +54,26 @@ def conv_bias(kind: str) -> bool:
     """A convolution followed by an affine norm needs no bias of its own (the norm's shift is one)."""
     norm_layer(kind, 1)  # validates the name
     return kind == "instance"
+
+
+def check_upsample(kind: str) -> None:
+    """``transpose``: the reference nets' stride-2 transposed convolution (zoo checkpoints need it);
+    ``resize``: bilinear ×2 then a 3×3 convolution, which cannot paint the checkerboard a
+    transposed kernel's uneven overlap does (Odena et al. 2016)."""
+    if kind not in UPSAMPLES:
+        raise ValueError(f"unknown upsample {kind!r}; choose one of {', '.join(UPSAMPLES)}")
+
+
+def resize_conv(cin: int, cout: int, bias: bool = True) -> nn.Sequential:
+    """Bilinear ×2 upsampling, reflection pad, 3×3 convolution: ``resize`` upsampling.
+
+    >>> import torch
+    >>> tuple(resize_conv(8, 4)(torch.zeros(1, 8, 5, 7)).shape)
+    (1, 4, 10, 14)
+    """
+    return nn.Sequential(
+        nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False), nn.ReflectionPad2d(1), nn.Conv2d(cin, cout, 3, bias=bias)
+    )
 
 
 def init_gan_weights(module: nn.Module) -> None:

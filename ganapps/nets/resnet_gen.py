@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from .blocks import conv_bias, init_gan_weights, norm_layer
+from .blocks import check_upsample, conv_bias, init_gan_weights, norm_layer, resize_conv
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,6 @@ class ResNetGeneratorConfig:
     upsample: str = "transpose"  # transpose (reference layout) | resize (no checkerboard)
     attention: bool = False  # predict a mask and keep the input where it is 0
 
-
-UPSAMPLES = ("transpose", "resize")
 
 def default_blocks(image_size: int) -> int:
     """The paper's depth: 9 residual blocks for 256-px training images and up, 6 below."""
@@ -70,8 +68,7 @@ def _upsample(kind: str, cin: int, cout: int, bias: bool) -> list[nn.Module]:
     """×2 upsampling from ``cin`` to ``cout`` channels (see the module docstring for the kinds)."""
     if kind == "transpose":
         return [nn.ConvTranspose2d(cin, cout, 3, stride=2, padding=1, output_padding=1, bias=bias)]
-    return [nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False), nn.ReflectionPad2d(1),
-            nn.Conv2d(cin, cout, 3, bias=bias)]
+    return list(resize_conv(cin, cout, bias))
 
 
 class ResNetGenerator(nn.Module):
@@ -80,8 +77,7 @@ class ResNetGenerator(nn.Module):
     def __init__(self, config: ResNetGeneratorConfig = ResNetGeneratorConfig()):
         super().__init__()
         self.config = c = config
-        if c.upsample not in UPSAMPLES:
-            raise ValueError(f"unknown upsample {c.upsample!r}; choose one of {', '.join(UPSAMPLES)}")
+        check_upsample(c.upsample)
         if c.attention and c.in_channels != c.out_channels:
             raise ValueError("an attention generator blends its output with its input: in and out channels must match")
         bias = conv_bias(c.norm)

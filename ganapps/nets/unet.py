@@ -11,6 +11,10 @@ The nesting (``model.model.<i>.model...``) and layer order follow the reference 
 (junyanz/pytorch-CycleGAN-and-pix2pix), so its checkpoint keys map onto ours by name; its BatchNorm
 run per image (its default test mode) is our ``instance_affine`` norm, and run with its running
 statistics (``--eval``) our ``batch`` norm (see :mod:`ganapps.nets.blocks`).
+
+``upsample="resize"`` replaces each transposed convolution by bilinear ×2 and a 3×3 convolution
+(no checkerboard; :func:`~ganapps.nets.blocks.resize_conv`); converted checkpoints keep
+``transpose``, the default of the config, so their files rebuild the reference net.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from .blocks import conv_bias, init_gan_weights, norm_layer
+from .blocks import check_upsample, conv_bias, init_gan_weights, norm_layer, resize_conv
 
 MIN_DOWNS = 5  # outermost + ngf·2 + ngf·4 + ngf·8 levels + innermost
 
@@ -32,6 +36,7 @@ class UNetGeneratorConfig:
     num_downs: int = 8
     norm: str = "instance_affine"
     dropout: float = 0.5
+    upsample: str = "transpose"  # transpose (reference layout) | resize (no checkerboard)
 
 
 def default_downs(image_size: int) -> int:
@@ -47,20 +52,26 @@ class UNetSkipBlock(nn.Module):
 
     def __init__(
         self, outer: int, inner: int, norm: str, sub: nn.Module | None = None, in_channels: int | None = None,
-        outermost: bool = False, dropout: float = 0.0,
+        outermost: bool = False, dropout: float = 0.0, upsample: str = "transpose",
     ):
         super().__init__()
         self.outermost = outermost
         bias = conv_bias(norm)
         down = nn.Conv2d(in_channels or outer, inner, 4, stride=2, padding=1, bias=bias)
+
+        def up_layer(cin: int, with_bias: bool) -> nn.Module:
+            if upsample == "resize":
+                return resize_conv(cin, outer, with_bias)
+            return nn.ConvTranspose2d(cin, outer, 4, stride=2, padding=1, bias=with_bias)
+
         if outermost:
-            up = nn.ConvTranspose2d(2 * inner, outer, 4, stride=2, padding=1)
+            up = up_layer(2 * inner, True)
             layers: list[nn.Module] = [down, sub, nn.ReLU(True), up, nn.Tanh()]
         elif sub is None:  # innermost: its 1×1 bottleneck is not normalised (one value per channel)
-            up = nn.ConvTranspose2d(inner, outer, 4, stride=2, padding=1, bias=bias)
+            up = up_layer(inner, bias)
             layers = [nn.LeakyReLU(0.2, True), down, nn.ReLU(True), up, norm_layer(norm, outer)]
         else:
-            up = nn.ConvTranspose2d(2 * inner, outer, 4, stride=2, padding=1, bias=bias)
+            up = up_layer(2 * inner, bias)
             layers = [nn.LeakyReLU(0.2, True), down, norm_layer(norm, inner), sub, nn.ReLU(True), up, norm_layer(norm, outer)]
             if dropout:
                 layers.append(nn.Dropout(dropout))
@@ -80,13 +91,14 @@ class UNetGenerator(nn.Module):
         self.config = c = config
         if c.num_downs < MIN_DOWNS:
             raise ValueError(f"num_downs must be at least {MIN_DOWNS}, not {c.num_downs}")
-        g = c.ngf
-        block = UNetSkipBlock(8 * g, 8 * g, c.norm)
+        check_upsample(c.upsample)
+        g, up = c.ngf, c.upsample
+        block = UNetSkipBlock(8 * g, 8 * g, c.norm, upsample=up)
         for _ in range(c.num_downs - MIN_DOWNS):
-            block = UNetSkipBlock(8 * g, 8 * g, c.norm, block, dropout=c.dropout)
+            block = UNetSkipBlock(8 * g, 8 * g, c.norm, block, dropout=c.dropout, upsample=up)
         for mult in (4, 2, 1):
-            block = UNetSkipBlock(mult * g, 2 * mult * g, c.norm, block)
-        self.model = UNetSkipBlock(c.out_channels, g, c.norm, block, in_channels=c.in_channels, outermost=True)
+            block = UNetSkipBlock(mult * g, 2 * mult * g, c.norm, block, upsample=up)
+        self.model = UNetSkipBlock(c.out_channels, g, c.norm, block, in_channels=c.in_channels, outermost=True, upsample=up)
         self.apply(init_gan_weights)
 
     @property

@@ -37,6 +37,7 @@ class Pix2PixConfig:
     direction: str = "AtoB"  # recorded in the weights; the dataset applies it
     input_kind: str = "photo"
     samples: int = 12  # fixed pairs in the sample grid (two per row)
+    upsample: str = "resize"  # the U-Net's upsampling (nets/unet.py): resize (no checkerboard) | transpose
 
 
 def l1_loss(target: Tensor, output: Tensor) -> Tensor:
@@ -53,7 +54,7 @@ class Pix2PixTask:
             raise ValueError(f"input kind must be one of {', '.join(INPUT_KINDS)}, not {config.input_kind!r}")
         self.config = c = config
         self.loss = get_loss(c.loss)
-        g_cfg = UNetGeneratorConfig(ngf=c.ngf, num_downs=c.num_downs or default_downs(c.image_size))
+        g_cfg = UNetGeneratorConfig(ngf=c.ngf, num_downs=c.num_downs or default_downs(c.image_size), upsample=c.upsample)
         d_cfg = PatchGANConfig(in_channels=6, ndf=c.ndf, norm="instance_affine")
         self.generators: dict[str, nn.Module] = {"G": UNetGenerator(g_cfg)}
         self.discriminators: dict[str, nn.Module] = {"D": PatchGANDiscriminator(d_cfg)}
