@@ -110,15 +110,19 @@ class ResNetGenerator(nn.Module):
         """Smallest input side: the residual blocks reflect-pad by 1, so they need 2 px at 1/4 scale."""
         return 8
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.forward_with_mask(x)[0]
+    def forward(self, x: Tensor, mask_floor: float = 0.0) -> Tensor:
+        """Translate ``x``; ``mask_floor`` (attention only, training warm-up) raises the mask to
+        ``floor + (1 − floor)·mask``: 1 makes a plain generator, 0 (inference) the learned mask."""
+        return self.forward_with_mask(x, mask_floor)[0]
 
-    def forward_with_mask(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
+    def forward_with_mask(self, x: Tensor, mask_floor: float = 0.0) -> tuple[Tensor, Tensor | None]:
         """(output, attention mask N×1×H×W in [0, 1], or None for a plain generator)."""
         y = self.model(x)
         if not self.config.attention:
             return y, None
         content, mask = torch.tanh(y[:, :-1]), torch.sigmoid(y[:, -1:])
+        if mask_floor:
+            mask = mask_floor + (1 - mask_floor) * mask
         return x + mask * (content - x), mask
 
     def example_input(self) -> Tensor:
