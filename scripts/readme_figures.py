@@ -95,10 +95,27 @@ def facades(data: Path) -> None:
     save("translate-facades.jpg", grid([rows[0] + rows[1], rows[2] + rows[3]]))
 
 
+def hand_drawn_face(height: int = 109, width: int = 89) -> np.ndarray:
+    """What a person draws for "a face": a black oval, two circles for eyes, a nose line and a
+    mouth, with a pen on white paper (H×W×3 in [0, 1]); nothing of it comes from a photo."""
+    paper = np.full((height, width, 3), 255, np.uint8)
+    cx, cy = width // 2, height // 2
+    ink, pen = (20, 20, 20), max(1, round(width / 45))
+    cv2.ellipse(paper, (cx, cy), (round(width * 0.33), round(height * 0.36)), 0, 0, 360, ink, pen, cv2.LINE_AA)
+    for dx in (-1, 1):
+        cv2.circle(paper, (cx + dx * round(width * 0.13), cy - round(height * 0.08)), max(2, round(width * 0.05)), ink, pen, cv2.LINE_AA)
+    cv2.line(paper, (cx, cy - round(height * 0.04)), (cx - round(width * 0.03), cy + round(height * 0.09)), ink, pen, cv2.LINE_AA)
+    cv2.ellipse(paper, (cx, cy + round(height * 0.17)), (round(width * 0.11), round(height * 0.04)), 0, 10, 170, ink, pen,
+                cv2.LINE_AA)
+    return paper.astype(np.float32) / 255
+
+
 def sketches(data: Path) -> None:
     if (weights := shipped("sketch2photo")) is None:
         return
     pipe = TranslatePipeline(weights)
+    drawn = hand_drawn_face()
+    save("translate-hand-drawing.jpg", grid([[panel(drawn, "hand drawing"), panel(pipe(Image(drawn)).rgb, "ours")]]))
     row = []
     for path in spaced(data / "faces" / "test", 6):
         photo = read_image(path).rgb
