@@ -232,6 +232,32 @@ def generate(
         console.print(f"wrote {n} images to {out_dir}")
 
 
+# ------------------------------------------------------------------ lesson: the lecture's toy GAN
+@app.command()
+@friendly_errors
+def lesson(
+    epochs: int = typer.Option(100, "--epochs", min=1, help="Epochs of 100 alternating D/G steps."),
+    seed: int = typer.Option(0, "--seed"),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="PNG of real faces, G's faces and noise (rows)."),
+) -> None:
+    """The lecture's toy GAN: 2×2 faces, one-layer G and D, D's accuracy falling to 50%."""
+    from ganapps.lesson import final_accuracy, picture, train
+
+    g, _, history = train(epochs=epochs, seed=seed)
+    console.print("epoch  D loss  G loss  D acc real  D acc fake  D acc")
+    for r in history:
+        console.print(
+            f"{r.epoch:5d}  {r.d_loss:6.3f}  {r.g_loss:6.3f}  {100 * r.acc_real:9.0f}%  {100 * r.acc_fake:9.0f}%  {100 * r.accuracy:4.0f}%"
+        )
+    last = min(10, len(history))
+    console.print(f"D accuracy over the last {last} epochs: {100 * final_accuracy(history, last):.0f}% (50% = it cannot tell)")
+    if plot is not None:
+        from ganapps.core.logging import write_png
+
+        write_png(plot, picture(g, seed))
+        console.print(f"real faces (top), G's faces (middle), noise (bottom): {plot}")
+
+
 # ---------------------------------------------------------------------------- models, info
 @app.command()
 @friendly_errors
