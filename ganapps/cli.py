@@ -159,6 +159,53 @@ def train_dcgan(
     _report_training(trainer, summary)
 
 
+@train_app.command("image-gan")
+@friendly_errors
+def train_image_gan(
+    data: Path = typer.Option(..., "--data", help="Folder of photos (or one with train/), e.g. faces; centre squares are used."),
+    out: Path = typer.Option(..., "--out", help="Run folder: checkpoints, metrics, samples, curves, generator (EMA)."),
+    size: int = typer.Option(64, "--size", help="Image side: 32, 64 or 128."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Passes over the data (default 40)."),
+    iters: Optional[int] = typer.Option(None, "--iters", help="Generator updates, instead of --epochs."),
+    batch_size: int = typer.Option(64, "--batch-size"),
+    ngf: int = typer.Option(64, "--ngf", help="Generator width at full resolution (the discriminator's is the same)."),
+    precision: str = typer.Option("auto", "--precision", help="auto (bf16 on AMX CPUs/GPUs) | fp32 | bf16 | fp16"),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+    seed: int = typer.Option(0, "--seed"),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
+    init: Optional[list[Path]] = INIT,
+    nproc: int = NPROC,
+    compile_: bool = COMPILE,
+) -> None:
+    """Unconditional GAN on a folder of photos (faces that are not real): SN discriminator, hinge loss, EMA of G."""
+    _distributed(nproc)
+    from dataclasses import asdict
+
+    import torch
+
+    from ganapps.core.trainer import TrainConfig, Trainer
+    from ganapps.data.datasets import ImageFolder
+    from ganapps.nets.imagegan import SIZES
+    from ganapps.tasks.imagegan import ImageGANConfig, ImageGANTask
+
+    if size not in SIZES:
+        raise UsageError(f"--size must be one of {', '.join(map(str, SIZES))}, not {size}")
+    epochs, iters = _train_length(epochs, iters, 40)
+    folder = data / "train" if (data / "train").is_dir() else data
+    dataset = _report_dataset_warnings(lambda: ImageFolder(folder, size))
+    task_cfg = ImageGANConfig(image_size=size, ngf=ngf, ndf=ngf)
+    torch.manual_seed(seed)  # --seed fixes the initial weights too
+    task = ImageGANTask(task_cfg)
+    cfg = TrainConfig(
+        out=out, epochs=epochs, iters=iters, batch_size=batch_size, seed=seed, device=device, precision=precision,
+        ema=0.999, compile=compile_, init=_init_files(init, resume),
+        extra={"image-gan": asdict(task_cfg), "data": str(data)},
+    )
+    trainer = Trainer(task, dataset, cfg)
+    summary = trainer.fit(resume=resume)
+    _report_training(trainer, summary)
+
+
 @train_app.command("classifier")
 @friendly_errors
 def train_classifier_cmd(

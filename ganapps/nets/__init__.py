@@ -14,6 +14,7 @@ from torch import nn
 from .classifier import SmallClassifier, SmallClassifierConfig
 from .dcgan import DCGANDiscriminator, DCGANDiscriminatorConfig, DCGANGenerator, DCGANGeneratorConfig
 from .domain_classifier import DomainClassifier, DomainClassifierConfig
+from .imagegan import ImageGANDiscriminator, ImageGANDiscriminatorConfig, ImageGANGenerator, ImageGANGeneratorConfig
 from .inpaint_net import InpaintGenerator, InpaintGeneratorConfig, SNPatchGANConfig, SNPatchGANDiscriminator
 from .patchgan import PatchGANConfig, PatchGANDiscriminator
 from .resnet_gen import ResNetGenerator, ResNetGeneratorConfig
@@ -35,6 +36,8 @@ ARCHS: dict[str, tuple[type, type[nn.Module]]] = {
     "srgan_discriminator": (SRGANDiscriminatorConfig, SRGANDiscriminator),
     "inpaint_generator": (InpaintGeneratorConfig, InpaintGenerator),
     "snpatchgan_discriminator": (SNPatchGANConfig, SNPatchGANDiscriminator),
+    "imagegan_generator": (ImageGANGeneratorConfig, ImageGANGenerator),
+    "imagegan_discriminator": (ImageGANDiscriminatorConfig, ImageGANDiscriminator),
 }
 
 

@@ -1,0 +1,81 @@
+"""Image-folder GAN head: unconditional photos (faces that are not real) from a folder of images.
+
+The nets are :mod:`ganapps.nets.imagegan` (resize-conv G, spectrally normalised D); the loss is
+the hinge loss, Adam at 2e-4 with β = (0.0, 0.9) as in SNGAN, and the trainer keeps an EMA of G
+(the exported, shipped generator). The data is augmented by horizontal flips only: a face is
+symmetric enough, colour or crop jitter would teach G jittered faces.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from ganapps.core.losses import get_loss
+from ganapps.nets.imagegan import (
+    ImageGANDiscriminator,
+    ImageGANDiscriminatorConfig,
+    ImageGANGenerator,
+    ImageGANGeneratorConfig,
+)
+
+
+@dataclass
+class ImageGANConfig:
+    image_size: int = 64
+    nz: int = 128
+    ngf: int = 64
+    ndf: int = 64
+    loss: str = "hinge"
+    lr: float = 2e-4
+    betas: tuple[float, float] = (0.0, 0.9)
+    samples: int = 64  # images in the fixed-noise grid
+
+
+class ImageGANTask:
+    name = "image-gan"
+
+    def __init__(self, config: ImageGANConfig = ImageGANConfig()):
+        self.config = c = config
+        self.loss = get_loss(c.loss)
+        g_cfg = ImageGANGeneratorConfig(nz=c.nz, ngf=c.ngf, image_size=c.image_size)
+        d_cfg = ImageGANDiscriminatorConfig(ndf=c.ndf, image_size=c.image_size)
+        self.generators: dict[str, nn.Module] = {"G": ImageGANGenerator(g_cfg)}
+        self.discriminators: dict[str, nn.Module] = {"D": ImageGANDiscriminator(d_cfg)}
+        # Fixed noise from its own seeded generator: the per-epoch grids show the same latents.
+        self.fixed_z = torch.randn(c.samples, c.nz, generator=torch.Generator().manual_seed(1234))
+
+    def optimizers(self) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
+        c = self.config
+        return (
+            torch.optim.Adam(self.generators["G"].parameters(), lr=c.lr, betas=c.betas),
+            torch.optim.Adam(self.discriminators["D"].parameters(), lr=c.lr, betas=c.betas),
+        )
+
+    def generate(self, real: Tensor) -> dict[str, Tensor]:
+        """Flip half the real images at random and draw as many fakes."""
+        flip = torch.rand(real.shape[0], 1, 1, 1, device=real.device) < 0.5
+        real = torch.where(flip, real.flip(-1), real)
+        z = torch.randn(real.shape[0], self.config.nz, device=real.device)
+        return {"real": real, "fake": self.generators["G"](z)}
+
+    def d_loss(self, batch: Any, out: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
+        D = self.discriminators["D"]
+        real, fake = D(out["real"]).float(), D(out["fake"]).float()
+        acc_real, acc_fake = self.loss.accuracy(real, fake)
+        return self.loss.d(real, fake), {"d_acc_real": acc_real, "d_acc_fake": acc_fake}
+
+    def g_loss(self, batch: Any, out: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
+        return self.loss.g(self.discriminators["D"](out["fake"]).float()), {}
+
+    def samples(self, generators: dict[str, nn.Module]) -> Tensor:
+        G = generators["G"]
+        return G(self.fixed_z.to(next(G.parameters()).device))
+
+    def exports(self) -> dict[str, str]:
+        return {"generator": "G"}
+
+    def weights_metadata(self, stem: str) -> dict[str, Any]:
+        return {"task": "generate", "loss": self.config.loss, "image_size": self.config.image_size}

@@ -1,0 +1,92 @@
+"""Image-folder GAN head (faces that are not real): nets, hinge/SN/EMA training, generate."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from typer.testing import CliRunner
+
+from ganapps.cli import app
+from ganapps.nets.imagegan import (
+    ImageGANDiscriminator,
+    ImageGANDiscriminatorConfig,
+    ImageGANGenerator,
+    ImageGANGeneratorConfig,
+)
+from ganapps.pipelines.generate import GeneratePipeline
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("size", [32, 64, 128])
+def test_nets_draw_and_score_images_of_each_size_without_transposed_convolutions(size: int) -> None:
+    g = ImageGANGenerator(ImageGANGeneratorConfig(ngf=4, image_size=size))
+    d = ImageGANDiscriminator(ImageGANDiscriminatorConfig(ndf=4, image_size=size))
+    x = g(g.sample_latent(3, torch.Generator().manual_seed(0)))
+    assert x.shape == (3, 3, size, size) and x.abs().max() <= 1
+    assert d(x).shape == (3,)
+    assert not any(isinstance(m, nn.ConvTranspose2d) for m in g.modules())
+
+
+def test_unsupported_size_is_refused() -> None:
+    with pytest.raises(ValueError, match="one of 32, 64, 128"):
+        ImageGANGenerator(ImageGANGeneratorConfig(image_size=48))
+
+
+def test_discriminator_layers_are_spectrally_normalised() -> None:
+    d = ImageGANDiscriminator(ImageGANDiscriminatorConfig(ndf=4, image_size=32)).train()
+    for _ in range(30):  # power iterations converge on the largest singular value
+        d(torch.randn(2, 3, 32, 32))
+    d.eval()
+    for m in d.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            sigma = torch.linalg.matrix_norm(m.weight.flatten(1), ord=2)
+            assert sigma.item() == pytest.approx(1.0, abs=0.05)
+
+
+def _faces(folder: Path, n: int = 24, side: int = 40) -> Path:
+    """Bright discs ('faces') on dark ground at jittered positions."""
+    rng = np.random.default_rng(0)
+    folder.mkdir(parents=True)
+    yy, xx = np.mgrid[0:side, 0:side]
+    for i in range(n):
+        cy, cx = rng.uniform(0.4, 0.6, 2) * side
+        img = np.zeros((side, side, 3), np.uint8)
+        img[(yy - cy) ** 2 + (xx - cx) ** 2 < (0.3 * side) ** 2] = (200, 160, 130)
+        cv2.imwrite(str(folder / f"{i}.png"), img)
+    return folder
+
+
+def test_train_image_gan_then_generate_from_the_exported_ema_generator(tmp_path: Path) -> None:
+    data = _faces(tmp_path / "faces")
+    run = tmp_path / "run"
+    r = runner.invoke(app, ["train", "image-gan", "--data", str(data), "--out", str(run), "--size", "32", "--ngf", "4",
+                            "--epochs", "2", "--batch-size", "8", "--device", "cpu", "--precision", "fp32"])
+    assert r.exit_code == 0, r.output
+    pipe = GeneratePipeline(run / "generator.safetensors")
+    assert pipe.spec["task"] == "generate" and pipe.spec["image_size"] == 32 and pipe.spec["trained_steps"] == 6
+    assert torch.equal(pipe.tensors(4, seed=3), pipe.tensors(4, seed=3))
+    assert not torch.equal(pipe.tensors(4, seed=3), pipe.tensors(4, seed=4))
+    from ganapps.core.checkpoint import load_state
+
+    state = load_state(run / "checkpoint.safetensors")
+    live, ema = state["nets"]["G"], state["ema"]["G"]
+    assert not torch.equal(live["project.weight"], ema["project.weight"])  # the EMA is what ships
+    assert torch.equal(pipe.net.state_dict()["project.weight"], ema["project.weight"])
+    r = runner.invoke(app, ["generate", "--model", str(run / "generator.safetensors"), "-n", "4", "--out-dir", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    assert len(list((tmp_path / "out").glob("*.png"))) == 4
+    r = runner.invoke(app, ["train", "image-gan", "--data", str(data), "--out", str(tmp_path / "bad"), "--size", "48"])
+    assert r.exit_code == 2 and "--size must be one of" in r.output
