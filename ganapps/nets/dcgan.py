@@ -3,6 +3,12 @@
 Paper rules kept: strided (transposed) convolutions instead of pooling, BatchNorm in both nets
 (not on D's input layer nor G's output), ReLU in G with tanh output, LeakyReLU(0.2) in D, weights
 drawn from N(0, 0.02). The 28-px layout is 7 → 14 → 28, as in the Keras Fashion-MNIST tutorial.
+
+With ``num_classes > 0`` both nets are class-conditional: G takes a learned class embedding next
+to its noise (Mirza & Osindero 2014), and D is a *projection* discriminator (Miyato & Koyama
+2018): its score is the unconditional one plus the inner product of the class embedding with its
+pooled features, so it judges "is this a real image *of this class*", which is what makes the
+generator honour the label. ``num_classes = 0`` is the paper's unconditional DCGAN, key for key.
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ class DCGANGeneratorConfig:
     ngf: int = 64  # width of the last hidden layer
     channels: int = 1
     image_size: int = 28
+    num_classes: int = 0  # > 0: class-conditional (a label per sample)
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,7 @@ class DCGANDiscriminatorConfig:
     ndf: int = 64
     channels: int = 1
     image_size: int = 28
+    num_classes: int = 0  # > 0: projection discriminator
 
 
 def _check_size(size: int) -> None:
@@ -41,15 +49,24 @@ def dcgan_init(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
+def _check_labels(labels: Tensor | None, num_classes: int, n: int) -> None:
+    if num_classes and (labels is None or labels.shape != (n,)):
+        raise ValueError(f"a class-conditional net needs one label per sample (shape ({n},))")
+    if not num_classes and labels is not None:
+        raise ValueError("this net is unconditional: it takes no labels")
+
+
 class DCGANGenerator(nn.Module):
-    """``z`` (N×nz, or N×nz×1×1) → images N×C×28×28 in [-1, 1]."""
+    """``z`` (N×nz, or N×nz×1×1) [and ``labels`` (N,) if conditional] → images N×C×28×28 in [-1, 1]."""
 
     def __init__(self, config: DCGANGeneratorConfig = DCGANGeneratorConfig()):
         super().__init__()
         _check_size(config.image_size)
         self.config = c = config
+        if c.num_classes:
+            self.embed = nn.Embedding(c.num_classes, c.nz)
         self.net = nn.Sequential(
-            nn.ConvTranspose2d(c.nz, c.ngf * 4, 7, 1, 0, bias=False),  # 1 → 7
+            nn.ConvTranspose2d(c.nz * (2 if c.num_classes else 1), c.ngf * 4, 7, 1, 0, bias=False),  # 1 → 7
             nn.BatchNorm2d(c.ngf * 4),
             nn.ReLU(True),
             nn.ConvTranspose2d(c.ngf * 4, c.ngf * 2, 4, 2, 1, bias=False),  # 7 → 14
@@ -60,8 +77,12 @@ class DCGANGenerator(nn.Module):
         )
         self.apply(dcgan_init)
 
-    def forward(self, z: Tensor) -> Tensor:
-        return self.net(z.reshape(z.shape[0], self.config.nz, 1, 1))
+    def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
+        _check_labels(labels, self.config.num_classes, z.shape[0])
+        z = z.reshape(z.shape[0], self.config.nz)
+        if labels is not None:
+            z = torch.cat([z, self.embed(labels).to(z.dtype)], 1)
+        return self.net(z[:, :, None, None])
 
     def example_input(self) -> Tensor:
         """A latent batch of one, for export/tracing."""
@@ -73,7 +94,7 @@ class DCGANGenerator(nn.Module):
 
 
 class DCGANDiscriminator(nn.Module):
-    """Images N×C×28×28 → one real/fake logit per image (shape N)."""
+    """Images N×C×28×28 [and ``labels`` (N,) if conditional] → one real/fake logit per image (shape N)."""
 
     def __init__(self, config: DCGANDiscriminatorConfig = DCGANDiscriminatorConfig()):
         super().__init__()
@@ -88,6 +109,14 @@ class DCGANDiscriminator(nn.Module):
             nn.Conv2d(c.ndf * 2, 1, 7, 1, 0, bias=False),  # 7 → 1
         )
         self.apply(dcgan_init)
+        if c.num_classes:  # small at first, so the projection does not swamp the unconditional score
+            self.embed = nn.Embedding(c.num_classes, c.ndf * 2)
+            nn.init.normal_(self.embed.weight, 0.0, 0.02)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.net(x).flatten()
+    def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
+        _check_labels(labels, self.config.num_classes, x.shape[0])
+        if labels is None:
+            return self.net(x).flatten()
+        features = self.net[:-1](x)  # N × 2ndf × 7 × 7
+        projection = (self.embed(labels).to(features.dtype) * features.sum((2, 3))).sum(1)
+        return self.net[-1](features).flatten() + projection
