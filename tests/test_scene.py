@@ -229,3 +229,19 @@ def test_eval_translate_on_the_held_out_split_reports_scene_figures(tmp_path: Pa
     r = runner.invoke(app, ["eval", "translate", "--task", "horse2zebra", "--data", str(root), "--split", "nope",
                             "--model", str(weights), "--classifier", str(clf)])
     assert r.exit_code == 2 and "--split" in r.output
+
+
+def test_attention_warm_up_floor_falls_from_one_to_zero_and_resumes_with_the_run() -> None:
+    from ganapps.tasks.cyclegan import CycleGANConfig, CycleGANTask
+
+    batch = {"A": torch.rand(1, 3, 34, 34) * 2 - 1, "B": torch.rand(1, 3, 34, 34) * 2 - 1}
+    task = CycleGANTask(CycleGANConfig(image_size=32, ngf=4, ndf=4, n_blocks=1, attention_warmup=4), batch)
+    floors = [task.generate(batch)["mask_floor"] for _ in range(6)]
+    assert floors == [0.75, 0.5, 0.25, 0.0, 0.0, 0.0]
+    resumed = CycleGANTask(CycleGANConfig(image_size=32, ngf=4, ndf=4, n_blocks=1, attention_warmup=4), batch)
+    resumed.load_state_dict(task.state_dict())
+    assert resumed.steps == 6
+    g = _attention_g(-1000.0)  # a closed mask: floor 1 gives the plain generator's content
+    x = torch.rand(1, 3, 16, 16) * 2 - 1
+    assert torch.allclose(g(x, mask_floor=1.0), torch.tanh(g.model(x)[:, :3]), atol=1e-6)
+    assert torch.equal(g(x), x)

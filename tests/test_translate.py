@@ -209,12 +209,16 @@ def _fake_batch(size: int) -> dict[str, torch.Tensor]:
 
 def test_cyclegan_objective_weights_gan_cycle_and_identity_terms() -> None:
     batch = _fake_batch(32)
-    task = CycleGANTask(CycleGANConfig(image_size=32, ngf=4, ndf=4, n_blocks=1), batch)
+    attention = CycleGANTask(CycleGANConfig(image_size=32, ngf=4, ndf=4, n_blocks=1), batch)
+    loss, logs = attention.g_loss(batch, attention.generate(batch))
+    assert "identity_loss" not in logs  # off with attention (it closes the mask)
+    assert loss.item() == pytest.approx(logs["gan_loss"] + 10 * logs["cycle_loss"], rel=1e-5)
+    task = CycleGANTask(CycleGANConfig(image_size=32, ngf=4, ndf=4, n_blocks=1, attention=False), batch)
     out = task.generate(batch)
     assert out["fake_B"].shape == (2, 3, 32, 32)
     loss, logs = task.g_loss(batch, out)
     assert loss.item() == pytest.approx(logs["gan_loss"] + 10 * logs["cycle_loss"] + 5 * logs["identity_loss"], rel=1e-5)
-    d_loss, d_logs = task.d_loss(batch, {k: v.detach() for k, v in out.items()})
+    d_loss, d_logs = task.d_loss(batch, {k: v.detach() if torch.is_tensor(v) else v for k, v in out.items()})
     assert d_loss.item() == pytest.approx(d_logs["d_A_loss"] + d_logs["d_B_loss"], rel=1e-5)
     assert 0 <= d_logs["d_acc_real"] <= 1 and 0 <= d_logs["d_acc_fake"] <= 1
     assert len(task.pool_a.images) == 2  # D saw the fakes through the pool
