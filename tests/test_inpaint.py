@@ -21,7 +21,7 @@ from ganapps.core.losses import get_loss
 from ganapps.core.trainer import TrainConfig, Trainer
 from ganapps.data.datasets import ImageFolder, fixed_batch
 from ganapps.data.io import Image
-from ganapps.data.masks import hole_count_range, parse_ratio, parse_ratios, random_mask
+from ganapps.data.masks import hole_count_range, parse_ratio, parse_ratios, random_mask, wide_mask
 from ganapps.eval.inpaint import eval_masks, evaluate_inpainting, opencv_inpaint
 from ganapps.eval.translate import image_metrics
 from ganapps.nets import build, spec_of
@@ -32,7 +32,8 @@ from ganapps.nets.inpaint_net import (
     SNPatchGANConfig,
     SNPatchGANDiscriminator,
 )
-from ganapps.pipelines.inpaint import DEMO_RATIO, InpaintPipeline, hole_region
+from ganapps.pipelines.faces import detect_faces, face_frame, face_scale
+from ganapps.pipelines.inpaint import DEMO_RATIO, InpaintPipeline, native_region
 from ganapps.tasks.inpaint import InpaintConfig, InpaintTask, hole_valid_l1
 
 runner = CliRunner()
@@ -190,21 +191,16 @@ def test_train_cli_exports_weights_the_pipeline_loads_and_resume_is_exact(tmp_pa
 
 
 # --------------------------------------------------------------------------------- pipeline
-def test_hole_region_is_twice_the_hole_inside_the_image() -> None:
-    hole = np.zeros((300, 400), bool)
-    hole[10:30, 380:395] = True  # 20×15 hole near the top-right corner
-    rows, cols, side = hole_region(hole, 16)
-    assert side == 40 and (rows, cols) == (slice(0, 40), slice(360, 400))
-    rows, cols, side = hole_region(hole, 128)  # at least the model's size
-    assert side == 128 and (rows.stop - rows.start, cols.stop - cols.start) == (128, 128)
-    thin = np.zeros((20, 300), bool)
-    thin[5:15, 100:140] = True
-    rows, cols, side = hole_region(thin, 16)  # longer than the image is high: whole height, padded later
-    assert side == 40 and rows == slice(0, 20) and cols == slice(100, 140)
+def test_native_region_is_the_whole_image_until_it_is_large() -> None:
     face = np.zeros((109, 89), bool)
     face[40:70, 20:50] = True
-    rows, cols, side = hole_region(face, 128)  # smaller than the model: the largest square, scaled up
-    assert side == 89 and rows == slice(11, 100) and cols == slice(0, 89)
+    assert native_region(face) == (slice(0, 109), slice(0, 89), 1.0)  # a face photo: whole, own scale
+    photo = np.zeros((300, 400), bool)
+    photo[100:120, 380:395] = True  # 20×15 hole near the right edge
+    rows, cols, k = native_region(photo, max_pixels=300 * 300)
+    assert (rows, cols, k) == (slice(80, 140), slice(365, 400), 1.0)  # the hole and its own size around it
+    rows, cols, k = native_region(photo, max_pixels=20 * 20)
+    assert k == pytest.approx(math.sqrt(400 / (60 * 35)))  # still too large: shrunk to the budget
 
 
 @pytest.mark.parametrize("shape", [(37, 53), (20, 300), (300, 200)])
@@ -327,3 +323,97 @@ def test_eval_inpaint_compares_with_opencv_per_bucket(tmp_path: Path) -> None:
     assert r.exit_code == 0 and "Telea" in r.output and "0.2-0.3" in r.output, r.output
     r = runner.invoke(app, ["eval", "inpaint", "--data", str(data), "--mask-ratio", "20-30", "--model", str(model)])
     assert r.exit_code == 2
+
+
+# ------------------------------------------------------------------- issue 14: native scale, faces, wide masks
+def test_wide_masks_hit_the_range_vary_and_touch_the_border() -> None:
+    masks = [wide_mask((109, 89), (0.05, 0.6), np.random.default_rng(s)) for s in range(60)]
+    shares = [m.mean() for m in masks]
+    assert 0.05 <= min(shares) and max(shares) <= 0.6 and max(shares) - min(shares) > 0.3
+    on_border = [m[0].any() or m[-1].any() or m[:, 0].any() or m[:, -1].any() for m in masks]
+    assert 0.3 < np.mean(on_border) < 1
+    assert np.array_equal(wide_mask(40, (0.1, 0.2), np.random.default_rng(5)), wide_mask(40, (0.1, 0.2), np.random.default_rng(5)))
+    assert InpaintConfig().masks == "wide" and InpaintConfig().mask_ratio == (0.05, 0.6)
+
+
+@pytest.mark.parametrize("shape", [(109, 89), (1, 1), (30, 2000), (1, 7)])
+def test_native_path_keeps_the_size_and_the_known_pixels(tmp_path: Path, shape: tuple[int, int]) -> None:
+    pipe = InpaintPipeline(_tiny_model(tmp_path / "g.safetensors"), face="off")
+    seen: list[tuple[int, ...]] = []
+    fill = pipe.fill
+    pipe.fill = lambda image, mask: seen.append(tuple(image.shape[-2:])) or fill(image, mask)  # type: ignore[method-assign]
+    rgb = _smooth(*shape).astype(np.float32) / 255 if min(shape) > 1 else np.full((*shape, 3), 0.25, np.float32)
+    hole = np.zeros(shape, bool)
+    if hole.size > 1:
+        hole[shape[0] // 2, : max(1, shape[1] // 3)] = True
+    out = pipe(Image(rgb), hole)
+    assert out.rgb.shape == rgb.shape and np.array_equal(out.rgb[~hole], rgb[~hole])
+    if hole.any():  # one pass at the image's own scale, padded to the stride
+        assert seen == [(-(-shape[0] // 4) * 4, -(-shape[1] // 4) * 4)]
+
+
+def test_face_frame_puts_a_box_where_the_training_faces_have_it() -> None:
+    box = (43 - 22.0, 68 - 22.0, 43 + 22.0, 68 + 22.0)  # the training faces' median box
+    assert face_frame(box) == pytest.approx((0, 0, 89, 109))
+    x0, y0, x1, y1 = face_frame((100.0, 200.0, 188.0, 288.0))  # twice as large, elsewhere
+    assert (x1 - x0, y1 - y0) == pytest.approx((178, 218)) and (x0 + 86, y0 + 136) == pytest.approx((144, 244))
+    assert face_scale(box, 96) == 1.0  # 8% off its training size: filled at its own pixels
+    assert face_scale((0.0, 0.0, 132.0, 132.0), 96) == pytest.approx(44 * 96 / 89 / 132)  # 3× too large
+
+
+def test_face_path_frames_the_face_fills_only_the_hole_and_notes_the_rest(tmp_path: Path) -> None:
+    model = _tiny_model(tmp_path / "g.safetensors", image_size=32)
+    rgb = _smooth(300, 400).astype(np.float32) / 255
+    box = (200.0, 100.0, 244.0, 144.0)  # a 44 px face: its frame is 89×109 px at (179, 54)
+    pipe = InpaintPipeline(model, face="auto", detector=lambda image: [box])
+    seen: list[tuple[int, ...]] = []
+    fill = pipe.fill
+    pipe.fill = lambda image, mask: seen.append(tuple(image.shape[-2:])) or fill(image, mask)  # type: ignore[method-assign]
+    hole = np.zeros((300, 400), bool)
+    hole[110:130, 205:240] = True  # on the face
+    notes: list[str] = []
+    out = pipe(Image(rgb), hole, notes.append)
+    assert seen == [(40, 32)] and notes == []  # 32 px across, 39 px high, padded to the stride of 4
+    assert np.array_equal(out.rgb[~hole], rgb[~hole]) and not np.array_equal(out.rgb[hole], rgb[hole])
+
+    hole[250:260, 20:40] = True  # and one far from the face
+    seen.clear()
+    out = pipe(Image(rgb), hole, notes.append)
+    assert seen == [(40, 32), (300, 400)] and notes == ["200 hole pixels away from the faces: filled at the image's own scale"]
+    assert np.array_equal(out.rgb[~hole], rgb[~hole])
+
+    no_face = InpaintPipeline(model, face="auto", detector=lambda image: [])
+    off = InpaintPipeline(model, face="off", detector=lambda image: pytest.fail("--face off must not detect"))
+    notes.clear()
+    assert np.array_equal(no_face(Image(rgb), hole, notes.append).rgb, off(Image(rgb), hole, notes.append).rgb)
+    assert notes == ["no face found near the hole: filled at the image's own scale"]
+    with pytest.raises(ValueError, match="face mode"):
+        InpaintPipeline(model, face="yes")
+
+
+def test_the_face_detector_loads_and_finds_no_face_in_noise() -> None:
+    assert detect_faces(_smooth(120, 90).astype(np.float32) / 255) == []
+    assert detect_faces(np.zeros((2000, 30, 3), np.float32)) == []  # shrunk for detection, any shape
+
+
+def test_inpaint_cli_face_option_and_eval_framings(tmp_path: Path) -> None:
+    model = _tiny_model(tmp_path / "g.safetensors")
+    face = _write(tmp_path / "face.png", _smooth(30, 40))
+    hole = _write(tmp_path / "hole.png", _box_mask(30, 40, 10, 10, 8, 8))
+    r = runner.invoke(app, ["inpaint", str(face), "--mask", str(hole), "-o", str(tmp_path / "a.png"), "--model", str(model)])
+    assert r.exit_code == 0 and "no face found near the hole" in r.stdout and not r.stderr, r.output
+    r = runner.invoke(app, ["inpaint", str(face), "--mask", str(hole), "-o", str(tmp_path / "b.png"), "--model", str(model),
+                            "--face", "off"])  # fmt: skip
+    assert r.exit_code == 0 and "note" not in r.output, r.output
+    r = runner.invoke(app, ["inpaint", str(face), "--mask", str(hole), "-o", str(tmp_path / "c.png"), "--face", "maybe"])
+    assert r.exit_code == 2 and len(r.output.strip().splitlines()) == 1 and not (tmp_path / "c.png").exists()
+
+    data = _faces(tmp_path / "faces" / "test", n=2)
+    report = evaluate_inpainting(model, tmp_path / "faces", [(0.1, 0.2)], framing="native", face="off")
+    assert report["n"] == 2 and report["framing"] == "native"
+    assert set(report["buckets"][0]) == {"ratio", "hole", "ours", "telea", "ns"}
+    r = runner.invoke(app, ["eval", "inpaint", "--data", str(data), "--mask-ratio", "0.2-0.3", "--model", str(model),
+                            "--face", "off"])  # fmt: skip
+    assert r.exit_code == 0 and "at their own size" in r.output and "centre squares at 16 px" in r.output, r.output
+    r = runner.invoke(app, ["eval", "inpaint", "--data", str(data), "--framing", "square", "--model", str(model)])
+    assert r.exit_code == 2 and len(r.output.strip().splitlines()) == 1

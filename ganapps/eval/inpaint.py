@@ -1,9 +1,17 @@
 """How good is an inpainting model? PSNR, SSIM and L1 per mask-ratio bucket, against OpenCV.
 
-The protocol, as in the partial-convolution paper's table (Liu et al. 2018): held-out images at the
-model's resolution (centre square, as in training), one mask per image and bucket, drawn from the
-seed, the image's index and the bucket's range (so a bucket's masks do not depend on which other
-buckets are asked for), and the same masks for every method. Images are rounded to 8 bits first
+The protocol, as in the partial-convolution paper's table (Liu et al. 2018): held-out images, one
+mask per image and bucket, drawn from the seed, the image's index, the image's size and the
+bucket's range (so a bucket's masks do not depend on which other buckets are asked for), and the
+same masks for every method. Two framings (issue 14: the first hid how the model did on the photos
+people have):
+
+* ``crop``: each image's centre square at the model's resolution, as in training, masks drawn at
+  that size, the net run on it directly (the first model's published figures).
+* ``native``: each image as it is in the folder (the test faces: 89×109 px), masks drawn at its
+  size, filled by :class:`~ganapps.pipelines.inpaint.InpaintPipeline` as a user's file is (face
+  framing or the whole image at its own scale), OpenCV at that size too.
+ Images are rounded to 8 bits first
 and outputs are rounded as a saved file would be, so the known pixels of all methods are the very
 same and the figures differ only by the fill. Metrics are over the whole image, in RGB on [0, 1]
 (:func:`ganapps.eval.translate.image_metrics`), averaged over images.
@@ -23,6 +31,7 @@ from torch import Tensor
 
 from ganapps.data.datasets import ImageFolder
 from ganapps.data.degrade import quantize8
+from ganapps.data.io import Image, read_image
 from ganapps.data.masks import random_mask
 from ganapps.pipelines.inpaint import InpaintPipeline
 
@@ -31,14 +40,18 @@ from .translate import image_metrics
 
 OPENCV_RADIUS = 3
 OPENCV_METHODS = {"telea": cv2.INPAINT_TELEA, "ns": cv2.INPAINT_NS}
+FRAMINGS = ("native", "crop")
+
+
+def eval_mask(size: int | tuple[int, int], ratio: tuple[float, float], seed: int, i: int) -> np.ndarray:
+    """Image ``i``'s H×W bool mask of one bucket: a function of (seed, i, size, the bucket's range)."""
+    bucket = [round(1000 * r) for r in ratio]
+    return random_mask(size, ratio, np.random.default_rng([seed, i, *bucket]))
 
 
 def eval_masks(n: int, size: int, ratio: tuple[float, float], seed: int) -> Tensor:
-    """N×1×S×S masks of one bucket; mask ``i`` depends only on (seed, i, the bucket's range)."""
-    bucket = [round(1000 * r) for r in ratio]
-    return torch.stack(
-        [torch.from_numpy(random_mask(size, ratio, np.random.default_rng([seed, i, *bucket]))) for i in range(n)]
-    ).float()[:, None]
+    """N×1×S×S masks of one bucket (:func:`eval_mask` for i = 0 … n-1)."""
+    return torch.stack([torch.from_numpy(eval_mask(size, ratio, seed, i)) for i in range(n)]).float()[:, None]
 
 
 def opencv_inpaint(images: Tensor, masks: Tensor, method: str) -> Tensor:
@@ -51,17 +64,59 @@ def opencv_inpaint(images: Tensor, masks: Tensor, method: str) -> Tensor:
     return torch.stack(out)
 
 
+def held_out_folder(data: Path, size: int) -> ImageFolder:
+    """``data/test`` (or ``data`` itself) at ``size``; unreadable files are skipped with one warning."""
+    return ImageFolder(data / "test" if (data / "test").is_dir() else data, size)
+
+
 def held_out_images(data: Path, size: int) -> Tensor:
     """``data/test`` (or ``data`` itself) as 8-bit-rounded N×3×S×S squares in [-1, 1]."""
-    folder = data / "test" if (data / "test").is_dir() else data
-    return quantize8(stack(ImageFolder(folder, size)))
+    return quantize8(stack(held_out_folder(data, size)))
+
+
+def _as_tensor(rgb: np.ndarray) -> Tensor:
+    """H×W×3 in [0, 1] → 1×3×H×W in [-1, 1], rounded to 8 bits as a saved file would be."""
+    return quantize8(torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1)[None] * 2 - 1)
+
+
+def _native_bucket(pipe: InpaintPipeline, images: list[Tensor], ratio: tuple[float, float], seed: int) -> dict[str, Any]:
+    """One bucket of the ``native`` framing: images one at a time at their own size."""
+    totals: dict[str, dict[str, float]] = {}
+    hole_share = 0.0
+    for i, image in enumerate(images):
+        hole = eval_mask(tuple(image.shape[-2:]), ratio, seed, i)
+        mask = torch.from_numpy(hole).float()[None, None]
+        ours = pipe(Image(((image[0].permute(1, 2, 0) + 1) / 2).numpy()), hole).rgb
+        outputs = {"ours": _as_tensor(ours)} | {m: opencv_inpaint(image, mask, m) for m in OPENCV_METHODS}
+        for name, out in outputs.items():
+            for metric, value in image_metrics(out, image).items():
+                totals.setdefault(name, {}).setdefault(metric, 0.0)
+                totals[name][metric] += value / len(images)
+        hole_share += hole.mean() / len(images)
+    return {"ratio": f"{ratio[0]:g}-{ratio[1]:g}", "hole": float(hole_share), **totals}
 
 
 def evaluate_inpainting(
-    model: Path, data: Path, ratios: list[tuple[float, float]], seed: int = 0, device: str = "cpu", batch_size: int = 16
+    model: Path,
+    data: Path,
+    ratios: list[tuple[float, float]],
+    seed: int = 0,
+    device: str = "cpu",
+    batch_size: int = 16,
+    framing: str = "crop",
+    face: str = "auto",
 ) -> dict[str, Any]:
-    """Per bucket: the mean hole share and ``{"ours", "telea", "ns"}`` → ``{"psnr", "ssim", "l1"}``."""
-    pipe = InpaintPipeline(model, device, precision="fp32")
+    """Per bucket: the mean hole share and ``{"ours", "telea", "ns"}`` → ``{"psnr", "ssim", "l1"}``,
+    in ``framing`` (``native`` | ``crop``, see the module docstring); ``face`` is the pipeline's face
+    mode of the native framing."""
+    if framing not in FRAMINGS:
+        raise ValueError(f"framing {framing!r}: use one of {', '.join(FRAMINGS)}")
+    pipe = InpaintPipeline(model, device, precision="fp32", face=face)
+    report = {"framing": framing, "image_size": pipe.image_size, "seed": seed, "device": str(pipe.device)}
+    if framing == "native":
+        images = [_as_tensor(read_image(f).rgb) for f in held_out_folder(data, pipe.image_size).files]
+        buckets = [_native_bucket(pipe, images, ratio, seed) for ratio in ratios]
+        return report | {"n": len(images), "face": face, "buckets": buckets}
     images = held_out_images(data, pipe.image_size)
     buckets = []
     for ratio in ratios:
@@ -71,4 +126,4 @@ def evaluate_inpainting(
         outputs = {"ours": quantize8(ours)} | {m: opencv_inpaint(images, masks, m) for m in OPENCV_METHODS}
         scores = {name: image_metrics(out, images) for name, out in outputs.items()}
         buckets.append({"ratio": f"{ratio[0]:g}-{ratio[1]:g}", "hole": masks.mean().item(), **scores})
-    return {"n": len(images), "image_size": pipe.image_size, "seed": seed, "device": str(pipe.device), "buckets": buckets}
+    return report | {"n": len(images), "buckets": buckets}

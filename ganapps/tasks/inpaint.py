@@ -1,6 +1,7 @@
 """Inpainting task head: a gated-convolution generator against an SN-PatchGAN (DeepFill v2).
 
-Each step draws a fresh free-form/box mask per image (:mod:`ganapps.data.masks`, hole ratio in
+Each step draws a fresh mask per image (:mod:`ganapps.data.masks`: the ``wide`` family by default,
+strokes of any width, boxes, blobs and holes on the border, as people paint them; hole ratio in
 ``mask_ratio``) and a random mirror; both come from the global torch RNG, which the trainer
 checkpoints, so a resumed run draws the same masks as an uninterrupted one.
 
@@ -33,7 +34,7 @@ import torch
 from torch import Tensor, nn
 
 from ganapps.core.losses import get_loss
-from ganapps.data.masks import random_mask
+from ganapps.data.masks import MASK_FAMILIES
 from ganapps.nets.inpaint_net import (
     InpaintGenerator,
     InpaintGeneratorConfig,
@@ -50,7 +51,8 @@ class InpaintConfig:
     image_size: int = 128
     width: int = 32  # generator width (DeepFill v2's cnum)
     ndf: int = 32  # SN-PatchGAN width; the paper's 64 costs 4× as much for a term weighted 0.1
-    mask_ratio: tuple[float, float] = (0.1, 0.5)  # hole share of each training mask (the eval range)
+    mask_ratio: tuple[float, float] = (0.05, 0.6)  # hole share of each training mask (beyond the eval's 0.1-0.5)
+    masks: str = "wide"  # mask family, a key of MASK_FAMILIES ("freeform": the first model's)
     hole_weight: float = 6.0
     valid_weight: float = 1.0
     adv_weight: float = 0.01
@@ -59,10 +61,18 @@ class InpaintConfig:
     samples: int = 12  # fixed images in the sample grid (two masked | output | real triples per row)
 
 
-def batch_masks(n: int, size: int, ratio: tuple[float, float], generator: torch.Generator | None = None) -> Tensor:
-    """N×1×S×S float masks (1 = hole); each from a seed drawn from torch's RNG (or ``generator``)."""
+def batch_masks(
+    n: int,
+    size: int | tuple[int, int],
+    ratio: tuple[float, float],
+    generator: torch.Generator | None = None,
+    family: str = "freeform",
+) -> Tensor:
+    """N×1×H×W float masks (1 = hole) of ``family``; each from a seed drawn from torch's RNG (or
+    ``generator``), so the trainer's checkpointed RNG state fixes them."""
+    draw = MASK_FAMILIES[family]
     seeds = torch.randint(0, 2**62, (n,), generator=generator).tolist()
-    masks = np.stack([random_mask(size, ratio, np.random.default_rng(s)) for s in seeds])
+    masks = np.stack([draw(size, ratio, np.random.default_rng(s)) for s in seeds])
     return torch.from_numpy(masks).float().unsqueeze(1)
 
 
@@ -84,7 +94,8 @@ class InpaintTask:
         self.flip = K.RandomHorizontalFlip()
         images = sample_images[: c.samples]
         fixed_rng = torch.Generator().manual_seed(1234)
-        self.fixed = {"image": images, "mask": batch_masks(len(images), c.image_size, c.mask_ratio, fixed_rng)}
+        masks = batch_masks(len(images), tuple(images.shape[-2:]), c.mask_ratio, fixed_rng, c.masks)
+        self.fixed = {"image": images, "mask": masks}
 
     def optimizers(self) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
         c = self.config
@@ -96,7 +107,8 @@ class InpaintTask:
     def generate(self, batch: Tensor) -> dict[str, Tensor]:
         """Mirror at random, draw a mask per image, predict; the composite is what D judges."""
         real = self.flip(batch)
-        mask = batch_masks(len(real), real.shape[-1], self.config.mask_ratio).to(real.device)
+        c = self.config
+        mask = batch_masks(len(real), tuple(real.shape[-2:]), c.mask_ratio, family=c.masks).to(real.device)
         raw = self.generators["G"](masked_input(real, mask))
         return {"real": real, "mask": mask, "raw": raw, "completed": composite(real, mask, raw)}
 
@@ -131,4 +143,4 @@ class InpaintTask:
     def weights_metadata(self, stem: str) -> dict[str, Any]:
         c = self.config
         loss = f"{c.hole_weight:g}·L1 hole + {c.valid_weight:g}·L1 valid + {c.adv_weight:g}·hinge SN-PatchGAN"
-        return {"task": "inpaint", "image_size": c.image_size, "mask_ratio": list(c.mask_ratio), "loss": loss}
+        return {"task": "inpaint", "image_size": c.image_size, "mask_ratio": list(c.mask_ratio), "masks": c.masks, "loss": loss}
