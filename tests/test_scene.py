@@ -245,3 +245,19 @@ def test_attention_warm_up_floor_falls_from_one_to_zero_and_resumes_with_the_run
     x = torch.rand(1, 3, 16, 16) * 2 - 1
     assert torch.allclose(g(x, mask_floor=1.0), torch.tanh(g.model(x)[:, :3]), atol=1e-6)
     assert torch.equal(g(x), x)
+
+
+def test_the_cycle_output_trains_the_content_and_not_the_mask() -> None:
+    from ganapps.tasks.cyclegan import CycleGANConfig, CycleGANTask
+
+    batch = {"A": torch.rand(1, 3, 34, 34) * 2 - 1, "B": torch.rand(1, 3, 34, 34) * 2 - 1}
+    task = CycleGANTask(CycleGANConfig(image_size=32, ngf=4, ndf=4, n_blocks=1), batch)
+    g = task.generators["G_AB"]
+    last = [m for m in g.modules() if isinstance(m, nn.Conv2d)][-1]
+    x = torch.rand(1, 3, 16, 16) * 2 - 1
+    for which, mask_trained in ((0, True), (1, False)):  # 0: the output D sees, 1: the cycle's copy
+        g.zero_grad()
+        task._translate(g, x, 0.0)[which].square().sum().backward()
+        mask_grad = last.weight.grad[-1].abs().sum().item()
+        assert last.weight.grad[:-1].abs().sum() > 0
+        assert (mask_grad > 0) == mask_trained

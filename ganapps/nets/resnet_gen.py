@@ -110,9 +110,16 @@ class ResNetGenerator(nn.Module):
         """Smallest input side: the residual blocks reflect-pad by 1, so they need 2 px at 1/4 scale."""
         return 8
 
-    def forward(self, x: Tensor, mask_floor: float = 0.0) -> Tensor:
+    def forward(self, x: Tensor, mask_floor: float = 0.0, parts: bool = False) -> Tensor | tuple[Tensor, Tensor]:
         """Translate ``x``; ``mask_floor`` (attention only, training warm-up) raises the mask to
-        ``floor + (1 − floor)·mask``: 1 makes a plain generator, 0 (inference) the learned mask."""
+        ``floor + (1 − floor)·mask``: 1 makes a plain generator, 0 (inference) the learned mask.
+        ``parts=True`` (attention only) returns (content, mask) unblended, for training losses
+        that treat the two differently; it goes through ``forward`` so DDP wrappers see it."""
+        if parts:
+            if not self.config.attention:
+                raise ValueError("parts=True needs an attention generator")
+            y = self.model(x)
+            return torch.tanh(y[:, :-1]), torch.sigmoid(y[:, -1:])
         return self.forward_with_mask(x, mask_floor)[0]
 
     def forward_with_mask(self, x: Tensor, mask_floor: float = 0.0) -> tuple[Tensor, Tensor | None]:

@@ -19,7 +19,9 @@ linearly from 1 (a plain CycleGAN) to 0 over ``attention_warmup`` steps: the gen
 learn to translate, and the mask then learns where translating is needed. Even under that floor
 the identity loss alone pulled the learned mask to 0.000 by step 1,400 (an attention generator
 meets it exactly by masking everything out), so with attention the identity loss is off by
-default, as in the attention-guided CycleGAN of Mejjati et al. (2018). With a held-out validation set (images, and foreground
+default, as in the attention-guided CycleGAN of Mejjati et al. (2018). Without it the cycle loss
+still closed the mask (0.000 at step 1,000), so the cycle loss now trains the content only and the
+mask is trained by the adversarial loss against a sparsity cost (:meth:`CycleGANTask._translate`). With a held-out validation set (images, and foreground
 masks where the dataset has them), :meth:`CycleGANTask.validate` scores both directions at each
 epoch end: target-domain rate by a judge classifier, background PSNR, change inside the animal
 and the periodic-artifact score (``eval/scene.py``).
@@ -62,6 +64,7 @@ class CycleGANConfig:
     upsample: str = "resize"  # the generators' upsampling (resnet_gen.py): resize | transpose
     attention: bool = True  # background-keeping generators (AttentionGAN)
     attention_warmup: int = 3000  # steps over which the attention mask's floor falls from 1 to 0
+    lambda_mask: float = 0.5  # cost of the attention masks' mean: what keeps them closed on the scene
 
 
 @dataclass
@@ -185,10 +188,29 @@ class CycleGANTask:
         if torch.is_grad_enabled():  # the step's G pass (extra D-only passes run without grad)
             self.steps += 1
         floor = self.mask_floor()
-        g_ab, g_ba = (functools.partial(g, mask_floor=floor) if floor else g for g in (g_ab, g_ba))
-        fake_b, fake_a = g_ab(real_a), g_ba(real_b)
-        return {"real_A": real_a, "real_B": real_b, "fake_A": fake_a, "fake_B": fake_b, "rec_A": g_ba(fake_b),
-                "rec_B": g_ab(fake_a), "mask_floor": floor}
+        fake_b, cyc_b, mask_b = self._translate(g_ab, real_a, floor)
+        fake_a, cyc_a, mask_a = self._translate(g_ba, real_b, floor)
+        out = {"real_A": real_a, "real_B": real_b, "fake_A": fake_a, "fake_B": fake_b,
+               "rec_A": self._translate(g_ba, cyc_b, floor)[1], "rec_B": self._translate(g_ab, cyc_a, floor)[1]}
+        if self.config.attention:
+            out |= {"mask_A": mask_a, "mask_B": mask_b, "mask_floor": floor}
+        return out
+
+    def _translate(self, g: nn.Module, x: Tensor, floor: float) -> tuple[Tensor, Tensor, Tensor | None]:
+        """(output for the discriminator, output for the cycle, mask or None).
+
+        With attention the two outputs are the same pixels, ``x + m·(content − x)``, but the cycle's
+        copy holds the mask fixed (detached): the cycle loss, which an unchanged image meets
+        perfectly, trains only the content, and the mask is trained by the adversarial loss (open
+        where the content fools D better than the input) against a sparsity cost (closed where it
+        does not). Letting the cycle loss train the mask closed it everywhere (module docstring)."""
+        if not self.config.attention:
+            y = g(x)
+            return y, y, None
+        content, mask = g(x, parts=True)
+        mask = floor + (1 - floor) * mask
+        change = content - x
+        return x + mask * change, x + mask.detach() * change, mask
 
     def d_loss(self, batch: Any, out: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
         d_a, d_b = self.discriminators["D_A"], self.discriminators["D_B"]
@@ -207,7 +229,9 @@ class CycleGANTask:
         loss = gan + c.lambda_cycle * cycle
         logs = {"gan_loss": gan.item(), "cycle_loss": cycle.item()}
         if c.attention:
-            logs["mask_floor"] = out["mask_floor"]
+            sparsity = out["mask_A"].float().mean() + out["mask_B"].float().mean()
+            loss = loss + c.lambda_mask * sparsity
+            logs |= {"mask_mean": sparsity.item() / 2, "mask_floor": out["mask_floor"]}
         lambda_identity = c.lambda_identity if c.lambda_identity is not None else (0.0 if c.attention else 0.5)
         if lambda_identity > 0:
             floor = out["mask_floor"]
