@@ -212,6 +212,9 @@ def test_cyclegan_objective_weights_gan_cycle_and_identity_terms() -> None:
     attention = CycleGANTask(CycleGANConfig(image_size=32, ngf=4, ndf=4, n_blocks=1), batch)
     loss, logs = attention.g_loss(batch, attention.generate(batch))
     assert "identity_loss" not in logs  # off with attention (it closes the mask)
+    assert loss.item() == pytest.approx(logs["gan_loss"] + 10 * logs["cycle_loss"], rel=1e-5)  # no mask cost in warm-up
+    attention.steps = 10_000
+    loss, logs = attention.g_loss(batch, attention.generate(batch))
     assert loss.item() == pytest.approx(logs["gan_loss"] + 10 * logs["cycle_loss"] + 0.5 * 2 * logs["mask_mean"], rel=1e-5)
     task = CycleGANTask(CycleGANConfig(image_size=32, ngf=4, ndf=4, n_blocks=1, attention=False), batch)
     out = task.generate(batch)

@@ -230,7 +230,10 @@ class CycleGANTask:
         logs = {"gan_loss": gan.item(), "cycle_loss": cycle.item()}
         if c.attention:
             sparsity = out["mask_A"].float().mean() + out["mask_B"].float().mean()
-            loss = loss + c.lambda_mask * sparsity
+            # The cost starts once the floor is below 1/2 and is full at 0: the adversarial loss
+            # first opens the mask wherever translating helps, then the cost closes what does not
+            # need it (applied from the start, it closed the mask to 0.000 within 200 steps).
+            loss = loss + c.lambda_mask * max(0.0, 1.0 - 2 * out["mask_floor"]) * sparsity
             logs |= {"mask_mean": sparsity.item() / 2, "mask_floor": out["mask_floor"]}
         lambda_identity = c.lambda_identity if c.lambda_identity is not None else (0.0 if c.attention else 0.5)
         if lambda_identity > 0:
