@@ -237,7 +237,7 @@ class CycleGANTask:
             logs |= {"mask_mean": sparsity.item() / 2, "mask_floor": out["mask_floor"]}
         lambda_identity = c.lambda_identity if c.lambda_identity is not None else (0.0 if c.attention else 0.5)
         if lambda_identity > 0:
-            floor = out["mask_floor"]
+            floor = out.get("mask_floor", 0.0)
             idt = identity_loss(out["real_B"], self.generators["G_AB"](out["real_B"], mask_floor=floor)) + identity_loss(
                 out["real_A"], self.generators["G_BA"](out["real_A"], mask_floor=floor)
             )
