@@ -67,7 +67,7 @@ def friendly_errors(fn: Callable) -> Callable:
         except Exception as e:  # noqa: BLE001 - the one place that turns errors into messages
             if _state["debug"]:
                 raise
-            usage = isinstance(e, UsageError) or type(e).__name__ == "UnknownModel"
+            usage = isinstance(e, UsageError) or type(e).__name__ in ("UnknownModel", "UnknownPrompt")
             expected = (ValueError, OSError, CheckpointError, TrainingDiverged, RuntimeError)
             msg = str(e) if isinstance(e, expected) else f"{type(e).__name__}: {e}"
             err_console.print(f"[red]error:[/red] {escape(msg.splitlines()[0] if msg else type(e).__name__)}", highlight=False)
@@ -117,6 +117,21 @@ def _distributed(nproc: int) -> None:
     raise typer.Exit(distributed.launch(nproc, sys.argv[1:]))
 
 
+def _class_names(data: Path, count: int) -> list[str]:
+    """Class names for a labelled IDX folder: its ``classes.txt``, else Fashion-MNIST's for 10."""
+    listed = data / "classes.txt"
+    if listed.is_file():
+        names = [line.strip() for line in listed.read_text().splitlines() if line.strip()]
+        if len(names) < count:
+            raise UsageError(f"{listed}: {len(names)} names for {count} classes")
+        return names[:count]
+    if count == 10:
+        from ganapps.eval.generate import FASHION_CLASSES
+
+        return list(FASHION_CLASSES)
+    return [str(i) for i in range(count)]
+
+
 @train_app.command("dcgan")
 @friendly_errors
 def train_dcgan(
@@ -131,6 +146,10 @@ def train_dcgan(
     seed: int = typer.Option(0, "--seed"),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped."),
     init: Optional[list[Path]] = INIT,
+    conditional: bool = typer.Option(
+        False, "--conditional", help="Class-conditional (projection D): sample by class or --prompt; names from "
+        "classes.txt in --data (one per line), else Fashion-MNIST's for 10 classes."
+    ),
     nproc: int = NPROC,
     compile_: bool = COMPILE,
 ) -> None:
@@ -147,14 +166,15 @@ def train_dcgan(
     if epochs is not None and iters is not None:
         raise UsageError("give --epochs or --iters, not both")
     dataset = IDXImages(data, "train")
-    task_cfg = DCGANConfig(loss=loss)
+    names = _class_names(data, int(dataset.labels.max()) + 1) if conditional else None
+    task_cfg = DCGANConfig(loss=loss, num_classes=len(names) if names else 0)
     cfg = TrainConfig(
         out=out, epochs=epochs, iters=iters, batch_size=batch_size, seed=seed, device=device, precision=precision,
         d_steps=5 if loss == "wgan-gp" else 1, compile=compile_, init=_init_files(init, resume),
         extra={"dcgan": vars(task_cfg), "data": str(data)},
     )
     torch.manual_seed(seed)  # --seed fixes the initial weights too
-    trainer = Trainer(DCGANTask(task_cfg), dataset, cfg)
+    trainer = Trainer(DCGANTask(task_cfg, names), dataset, cfg)
     summary = trainer.fit(resume=resume)
     _report_training(trainer, summary)
 
@@ -239,6 +259,8 @@ def _report_training(trainer, summary: dict) -> None:
         f"trained {summary['steps']} steps in {summary['seconds']:.0f} s ({summary['img_s']:.0f} img/s){acc}; "
         f"run folder: {trainer.out}"
     )
+    if summary.get("stopped"):
+        console.print(f"stopped on request at step {trainer.step}, checkpointed: the same command with --resume goes on")
 
 
 # ---------------------------------------------------------------------------------- generate
@@ -250,10 +272,13 @@ def generate(
     seed: int = typer.Option(0, "--seed"),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write one grid PNG here."),
     out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Write one PNG per sample into this folder."),
+    prompt: Optional[str] = typer.Option(
+        None, "--prompt", help="Class-conditional models: what to draw, e.g. 'ankle boot', 'trainers', 'a tee'."
+    ),
     device: str = typer.Option("cpu", "--device", help="cpu | cuda | auto"),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing outputs."),
 ) -> None:
-    """Synthesise images from random noise (DCGAN)."""
+    """Synthesise images from random noise (DCGAN, image-folder GAN; a class from --prompt)."""
     from ganapps.api import load
     from ganapps.core.logging import write_png
 
@@ -269,12 +294,16 @@ def generate(
     pipe = load(model, device=device)
     if getattr(pipe, "task", None) != "generate":
         raise UsageError(f"{model} is not a generation model (task {pipe.task!r})")
+    if prompt is not None and not pipe.classes:
+        raise UsageError(f"{model} is not class-conditional: it takes no --prompt")
+    label = None if prompt is None else pipe.label(prompt)
     if output is not None:
-        write_png(output, pipe.grid(n, seed=seed))
-        console.print(f"wrote a grid of {n} images to {output}")
+        write_png(output, pipe.grid(n, seed=seed, label=label))
+        what = "" if label is None else f" of class {pipe.classes[label]!r}"
+        console.print(f"wrote a grid of {n} images{what} to {output}")
     else:
         out_dir.mkdir(parents=True, exist_ok=True)
-        for target, img in zip(targets, pipe(n, seed=seed)):
+        for target, img in zip(targets, pipe(n, seed=seed, label=label)):
             write_png(target, img)
         console.print(f"wrote {n} images to {out_dir}")
 
@@ -290,7 +319,7 @@ def lesson(
     """The lecture's toy GAN: 2×2 faces, one-layer G and D, D's accuracy falling to 50%."""
     from ganapps.lesson import final_accuracy, picture, train
 
-    g, _, history = train(epochs=epochs, seed=seed)
+    g, history = train(epochs=epochs, seed=seed)
     console.print("epoch  D loss  G loss  D acc real  D acc fake  D acc")
     for r in history:
         console.print(
@@ -990,13 +1019,27 @@ def _mask_ratios(text: str) -> list[tuple[float, float]]:
     return ratios
 
 
+INPAINT_FACE = typer.Option(
+    "auto", "--face", help="auto: fill a hole on a face in the face's training framing (faces found by dlib's "
+    "detector) | off: always the whole image at its own scale."
+)
+
+
+def _check_face_mode(face: str) -> None:
+    if face not in ("auto", "off"):
+        raise UsageError(f"--face {face}: use auto or off")
+
+
 @train_app.command("inpaint")
 @friendly_errors
 def train_inpaint(
     data: Path = typer.Option(..., "--data", help="Folder of face photos (or one with train/); centre squares are used."),
     out: Path = typer.Option(..., "--out", help="Run folder: checkpoints, metrics, samples, curves, generator."),
     size: int = typer.Option(128, "--size", help="Training resolution (square)."),
-    mask_ratio: str = typer.Option("0.1-0.5", "--mask-ratio", help="Hole share of the training masks, e.g. 0.1-0.5."),
+    mask_ratio: str = typer.Option("0.05-0.6", "--mask-ratio", help="Hole share of the training masks, e.g. 0.05-0.6."),
+    masks: str = typer.Option(
+        "wide", "--masks", help="Training mask family: wide (strokes of any width, boxes, blobs, border holes) | freeform."
+    ),
     width: int = typer.Option(32, "--width", help="Generator width (DeepFill v2's cnum; the paper's is 48)."),
     epochs: Optional[int] = typer.Option(
         None, "--epochs", help="Passes over the data (default 40; the LR decays linearly over the second half)."
@@ -1019,6 +1062,7 @@ def train_inpaint(
 
     from ganapps.core.trainer import TrainConfig, Trainer
     from ganapps.data.datasets import ImageFolder, fixed_batch
+    from ganapps.data.masks import MASK_FAMILIES
     from ganapps.tasks.inpaint import InpaintConfig, InpaintTask
 
     ratios = _mask_ratios(mask_ratio)
@@ -1026,10 +1070,12 @@ def train_inpaint(
         raise UsageError("--mask-ratio: training takes one range, e.g. 0.1-0.5")
     if size < 8 or width < 2:
         raise UsageError("--size must be at least 8 and --width at least 2")
+    if masks not in MASK_FAMILIES:
+        raise UsageError(f"--masks {masks}: use one of {', '.join(MASK_FAMILIES)}")
     epochs, iters = _train_length(epochs, iters, 40)
     folder = data / "train" if (data / "train").is_dir() else data
     dataset = _report_dataset_warnings(lambda: ImageFolder(folder, size))
-    task_cfg = InpaintConfig(image_size=size, width=width, mask_ratio=ratios[0])
+    task_cfg = InpaintConfig(image_size=size, width=width, mask_ratio=ratios[0], masks=masks)
     torch.manual_seed(seed)  # --seed fixes the initial weights too
     task = InpaintTask(task_cfg, fixed_batch(dataset, task_cfg.samples))
     cfg = TrainConfig(
@@ -1057,6 +1103,7 @@ def inpaint(
         False, "--random-mask", help="Draw a free-form mask (20-40% of the image), written next to the output as STEM_mask.png."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of --random-mask (each file's mask also depends on its name)."),
+    face: str = INPAINT_FACE,
     model: str = typer.Option(INPAINT_MODEL, "--model", help="Shipped model name or a .safetensors path."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing outputs."),
@@ -1067,6 +1114,7 @@ def inpaint(
 
     if (mask is None) == (not random_mask):
         raise UsageError("give exactly one of --mask MASK (file or folder) or --random-mask")
+    _check_face_mode(face)
     if mask is not None and not mask.exists():
         raise UsageError(f"--mask {mask}: no such file or folder")
     try:
@@ -1081,11 +1129,14 @@ def inpaint(
         problems += clashes
     written: list[Path] = []
     if pairs:
-        pipe = InpaintPipeline(_inpaint_weights(model), device)
+        pipe = InpaintPipeline(_inpaint_weights(model), device, face=face)
+        notes: list[str] = []  # printed after the progress bar, on stdout: they are not failures
         if mask is not None:
-            result = run_batch(pairs, lambda src, dst: pipe.inpaint_file(src, dst, mask=masks[src]), "inpainting")
+            result = run_batch(pairs, lambda src, dst: pipe.inpaint_file(src, dst, mask=masks[src], log=notes.append), "inpainting")
         else:
-            result = run_batch(pairs, lambda src, dst: pipe.inpaint_file(src, dst, seed=seed), "inpainting")
+            result = run_batch(pairs, lambda src, dst: pipe.inpaint_file(src, dst, seed=seed, log=notes.append), "inpainting")
+        for line in notes:
+            console.print(f"note: {escape(line)}", highlight=False)
         written, problems = result.written, problems + result.failures
     finish_batch(len(written), problems)
 
@@ -1098,19 +1149,36 @@ def eval_inpaint(
         "0.1-0.2,0.2-0.3,0.3-0.4,0.4-0.5", "--mask-ratio", help="Comma-separated hole-share buckets."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the masks (the same for every method)."),
+    framing: str = typer.Option(
+        "native,crop", "--framing", help="native: each image at its own size through the inpaint pipeline | "
+        "crop: the centre square at the model's size (as in training); comma-separated for both."
+    ),
+    face: str = INPAINT_FACE,
     model: str = typer.Option(INPAINT_MODEL, "--model", help="Shipped model name or a .safetensors path."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
 ) -> None:
     """PSNR/SSIM/L1 per mask-ratio bucket: our model vs OpenCV Telea and Navier-Stokes, same masks."""
-    from ganapps.eval.inpaint import evaluate_inpainting
+    from ganapps.eval.inpaint import FRAMINGS, evaluate_inpainting
 
     ratios = _mask_ratios(mask_ratio)
-    r = _report_dataset_warnings(lambda: evaluate_inpainting(_inpaint_weights(model), data, ratios, seed, device))
-    table = Table(title=f"inpainting {r['n']} images at {r['image_size']} px, mask seed {seed}: "
+    framings = [f.strip() for f in framing.split(",") if f.strip()]
+    if not framings or any(f not in FRAMINGS for f in framings):
+        raise UsageError(f"--framing {framing}: use native, crop or native,crop")
+    _check_face_mode(face)
+    weights = _inpaint_weights(model)
+    for f in framings:
+        r = _report_dataset_warnings(lambda f=f: evaluate_inpainting(weights, data, ratios, seed, device, framing=f, face=face))
+        _print_inpaint_table(r, Path(model).stem)
+
+
+def _print_inpaint_table(r: dict, model_label: str) -> None:
+    """One framing's report as a table: per bucket ours, Telea and Navier-Stokes."""
+    where = f"at their own size, --face {r['face']}" if r["framing"] == "native" else f"centre squares at {r['image_size']} px"
+    table = Table(title=f"inpainting {r['n']} images {where}, mask seed {r['seed']}: "
                         "PSNR (dB), SSIM, L1 over the whole image (RGB, 8-bit)")  # fmt: skip
     for col in ("mask ratio", "hole", "method", "PSNR", "SSIM", "L1", "vs Telea"):
         table.add_column(col, justify="left" if col == "method" else "right")
-    methods = {"ours": Path(model).stem, "telea": "cv2 Telea", "ns": "cv2 Navier-Stokes"}
+    methods = {"ours": model_label, "telea": "cv2 Telea", "ns": "cv2 Navier-Stokes"}
     for b in r["buckets"]:
         for i, (key, label) in enumerate(methods.items()):
             m = b[key]
@@ -1118,6 +1186,25 @@ def eval_inpaint(
             bucket = (b["ratio"], f"{100 * b['hole']:.1f}%") if i == 0 else ("", "")
             table.add_row(*bucket, label, f"{m['psnr']:.2f}", f"{m['ssim']:.4f}", f"{m['l1']:.4f}", gain, end_section=i == 2)
     console.print(table)
+
+
+# ------------------------------------------------------------------ demo: a local web page (issue 17)
+@app.command()
+@friendly_errors
+def demo(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to serve on (0.0.0.0: every network you are on)."),
+    port: int = typer.Option(7860, "--port", min=1, max=65535),
+    share: bool = typer.Option(False, "--share", help="Also open a temporary public link through Gradio's servers."),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+) -> None:
+    """A web page to draw a face, paint a hole, upscale a photo... (needs the demo extra: Gradio)."""
+    from ganapps.demo import INSTALL_HINT, gradio_available
+
+    if not gradio_available():
+        raise UsageError(INSTALL_HINT)
+    from ganapps.demo.page import serve
+
+    serve(device, host, port, share)
 
 
 def run() -> None:  # pragma: no cover - entry for `python -m ganapps`

@@ -26,6 +26,7 @@ every line visible.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
@@ -125,12 +126,12 @@ def final_accuracy(history: list[EpochReport], last: int = 10) -> float:
     return float(np.mean([r.accuracy for r in history[-last:]]))
 
 
-def train(epochs: int = 100, steps: int = 100, lr: float = 0.05, seed: int = 0) -> tuple[Generator, Discriminator, list[EpochReport]]:
-    """Train the toy GAN: ``epochs`` × ``steps`` alternating D and G steps, one sample each."""
+def training(epochs: int = 100, steps: int = 100, lr: float = 0.05, seed: int = 0) -> Iterator[tuple[Generator, EpochReport]]:
+    """Train the toy GAN, yielding (G, that epoch's report) after each of ``epochs`` epochs of
+    ``steps`` alternating D and G steps, one sample each (the demo draws the curve as it goes)."""
     rng = np.random.default_rng(seed)
     g = Generator(rng.normal(size=(4, Z_SIZE)), rng.normal(size=4))
     d = Discriminator(rng.normal(size=4), float(rng.normal()))
-    history = []
     for epoch in range(1, epochs + 1):
         d_losses, g_losses = [], []
         for _ in range(steps):
@@ -138,8 +139,15 @@ def train(epochs: int = 100, steps: int = 100, lr: float = 0.05, seed: int = 0) 
             d_losses.append(d_step(d, x, g(z), lr))
             g_losses.append(g_step(g, d, z, lr))
         acc_real, acc_fake = accuracy(g, d, rng)
-        history.append(EpochReport(epoch, float(np.mean(d_losses)), float(np.mean(g_losses)), acc_real, acc_fake))
-    return g, d, history
+        yield g, EpochReport(epoch, float(np.mean(d_losses)), float(np.mean(g_losses)), acc_real, acc_fake)
+
+
+def train(epochs: int = 100, steps: int = 100, lr: float = 0.05, seed: int = 0) -> tuple[Generator, list[EpochReport]]:
+    """The whole of :func:`training`: the trained G and every epoch's report."""
+    g, history = None, []
+    for g, report in training(epochs, steps, lr, seed):
+        history.append(report)
+    return g, history
 
 
 def picture(g: Generator, seed: int = 0, n: int = 6, cell: int = 24) -> np.ndarray:

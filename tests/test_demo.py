@@ -239,3 +239,12 @@ def test_the_page_in_a_browser_shows_every_tab(server: str, tmp_path: Path) -> N
             page.get_by_role("tab", name=tab).wait_for()
         assert "Running on" in page.content()
         browser.close()
+
+
+def test_lesson_tab_trains_the_toy_gan_and_redraws_the_curve_as_it_goes() -> None:
+    frames = list(h.lesson(20, 0, every=5))
+    assert len(frames) == 4  # epochs 5, 10, 15, 20
+    curve, faces, status = frames[-1]
+    assert curve.ndim == 3 and curve.shape[2] == 3 and faces.ndim == 3
+    assert status.startswith("epoch 20/20") and "last 10 epochs" in status
+    assert "last" not in frames[0][2]

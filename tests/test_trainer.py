@@ -186,3 +186,38 @@ def test_ema_tracks_the_generator(tmp_path):
     live, avg = list(trainer.task.generators["G"].parameters()), list(trainer.ema["G"].parameters())
     assert not all(torch.equal(a, b) for a, b in zip(start, avg)), "EMA moved"
     assert not all(torch.equal(a, b) for a, b in zip(live, avg)), "EMA is an average, not a copy"
+
+
+def test_sigterm_stops_cleanly_with_a_checkpoint_and_resume_finishes_the_run(tmp_path, idx_data):
+    import os
+    import signal
+
+    trainer = _dcgan_trainer(tmp_path / "run", idx_data, iters=6)
+    trainer.cfg.checkpoint_every = 1000  # only the stop itself checkpoints here
+    original = trainer.train_step
+
+    def step_then_signal(batches):
+        logs = original(batches)
+        if trainer.step == 2:
+            os.kill(os.getpid(), signal.SIGTERM)  # as `kill PID` or a session's end would
+        return logs
+
+    trainer.train_step = step_then_signal
+    before = signal.getsignal(signal.SIGTERM)
+    summary = trainer.fit()
+    assert signal.getsignal(signal.SIGTERM) == before  # the run's handler is gone once it returns
+    assert summary["stopped"] and trainer.step == 2
+    assert load_state(tmp_path / "run" / CHECKPOINT)["step"] == 2
+    resumed = _dcgan_trainer(tmp_path / "run", idx_data, iters=6)
+    done = resumed.fit(resume=True)
+    assert not done["stopped"] and resumed.step == 6
+
+
+def test_checkpoints_when_too_long_has_passed_since_the_last(tmp_path, idx_data):
+    trainer = _dcgan_trainer(tmp_path / "run", idx_data, iters=3)
+    trainer.cfg.checkpoint_every, trainer.cfg.checkpoint_minutes = 1000, 0.0  # every step is overdue
+    saved = []
+    original = trainer._save
+    trainer._save = lambda path: (saved.append(trainer.step), original(path))
+    trainer.fit()
+    assert saved == [1, 2, 3]

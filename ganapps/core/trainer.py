@@ -34,6 +34,8 @@ import json
 import math
 import random
 import shutil
+import signal
+import threading
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -103,6 +105,7 @@ class TrainConfig:
     ema: float | None = None  # e.g. 0.999: keep an exponential moving average of G
     log_every: int = 20
     checkpoint_every: int = 500
+    checkpoint_minutes: float = 10.0  # also checkpoint when this long has passed since the last one
     num_workers: int = 0
     channels_last: bool = False
     compile: bool = False  # torch.compile every net (first steps slow while it compiles)
@@ -365,13 +368,14 @@ class Trainer:
         stop = min(self.total_steps, max_steps or self.total_steps)
         sums: dict[str, float] = defaultdict(float)
         count, t0, start_step, last_logged = 0, time.perf_counter(), self.step, {}
-        t_log = t0
-        with self._progress() as bar:
+        t_log = t_saved = t0
+        stopped = False
+        with self._progress() as bar, self._stop_on_signal() as requested:
             task_id = bar.add_task("train", total=self.total_steps, completed=self.step, info="")
             while self.step < stop:
                 epoch, in_epoch = divmod(self.step, self.steps_per_epoch)
                 loader = iter(self._loader(epoch, in_epoch * self.cfg.d_steps))
-                while in_epoch < self.steps_per_epoch and self.step < stop:
+                while in_epoch < self.steps_per_epoch and self.step < stop and not stopped:
                     batches = [
                         _to_device(next(loader), self.device, self.cfg.channels_last) for _ in range(self.cfg.d_steps)
                     ]
@@ -390,11 +394,17 @@ class Trainer:
                         bar.update(task_id, completed=self.step, info=self._bar_text(epoch, last_logged))
                         sums.clear()
                         count, t_log = 0, now
+                        # every rank stops at the same step: a signal seen by any of them counts
+                        stopped = ddp.all_mean({"stop": float(requested.is_set())}, self.dist, self.device)["stop"] > 0
                     epoch_done = in_epoch == self.steps_per_epoch
-                    if epoch_done or self.step % self.cfg.checkpoint_every == 0 or self.step == stop:
+                    overdue = time.perf_counter() - t_saved > 60 * self.cfg.checkpoint_minutes
+                    if epoch_done or stopped or overdue or self.step % self.cfg.checkpoint_every == 0 or self.step == stop:
                         self._save(ckpt)
+                        t_saved = time.perf_counter()
                     if epoch_done:
                         self._end_epoch(epoch + 1)
+                if stopped:
+                    break
         if self.step == self.total_steps and self.dist.is_main:
             # the run's end need not be an epoch's end: the exported weights must be the final ones
             plot_curves(self.metrics.read(), self.out / "curves.png", self.val_log.read())
@@ -406,7 +416,33 @@ class Trainer:
             "seconds": seconds,
             "img_s": done * self.cfg.batch_size * self.cfg.d_steps / seconds if seconds > 0 else 0.0,
             "last": last_logged,
+            "stopped": stopped,  # by SIGTERM/SIGINT, checkpointed: continue with --resume
         }
+
+    @contextlib.contextmanager
+    def _stop_on_signal(self) -> Iterator[threading.Event]:
+        """SIGTERM or SIGINT (Ctrl-C) during training asks for a clean stop: the loop finishes its
+        step, reaches the next log point, checkpoints and returns, so a session can end a run
+        minutes before it is cut off and the next one goes on with ``--resume``. A second
+        signal interrupts at once, as usual."""
+        requested = threading.Event()
+        if threading.current_thread() is not threading.main_thread():
+            yield requested
+            return
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+        def ask(sig: int, frame: Any) -> None:
+            if requested.is_set():
+                raise KeyboardInterrupt
+            requested.set()
+
+        for sig in previous:
+            signal.signal(sig, ask)
+        try:
+            yield requested
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     def _bar_text(self, epoch: int, m: dict[str, float]) -> str:
         acc = ""

@@ -13,7 +13,7 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
 import torch
@@ -235,3 +235,41 @@ def generate(models: Models, model: str, seed: float, count: float) -> tuple[Opt
     start = time.perf_counter()
     grid = models.get(model).grid(count, seed=seed)
     return grid[:, :, 0] if grid.shape[2] == 1 else grid, f"{count} samples, seed {seed}, in {_seconds(start)}"
+
+
+def lesson(epochs: float, seed: float, every: int = 5) -> Iterator[tuple[np.ndarray, np.ndarray, str]]:
+    """Train the lecture's toy GAN (:mod:`ganapps.lesson`), yielding every ``every`` epochs the
+    D-accuracy curve so far, G's faces next to real ones and noise, and a status line."""
+    from ganapps.lesson import final_accuracy, picture, training
+
+    epochs, seed = int(min(max(epochs or 1, 1), 1000)), int(seed or 0)
+    history = []
+    for g, report in training(epochs=epochs, seed=seed):
+        history.append(report)
+        if report.epoch % every == 0 or report.epoch == epochs:
+            status = f"epoch {report.epoch}/{epochs}: D accuracy {100 * report.accuracy:.0f}%"
+            if report.epoch == epochs:
+                status += f"; over the last {min(10, epochs)} epochs {100 * final_accuracy(history):.0f}% (50% = it cannot tell)"
+            yield accuracy_curve(history, epochs), picture(g, seed), status
+
+
+def accuracy_curve(history: list, epochs: int) -> np.ndarray:
+    """D's accuracy per epoch (real, fake, both) with the 50% line, as an RGB array."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.2), dpi=100)
+    x = [r.epoch for r in history]
+    ax.plot(x, [100 * r.acc_real for r in history], lw=1, alpha=0.6, label="on real faces")
+    ax.plot(x, [100 * r.acc_fake for r in history], lw=1, alpha=0.6, label="on G's faces")
+    ax.plot(x, [100 * r.accuracy for r in history], lw=2, color="k", label="D accuracy")
+    ax.axhline(50, color="r", ls="--", lw=1, label="50%: D cannot tell")
+    ax.set(xlim=(1, max(2, epochs)), ylim=(0, 100), xlabel="epoch", ylabel="%")
+    ax.legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
+    fig.canvas.draw()
+    rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    plt.close(fig)
+    return rgb

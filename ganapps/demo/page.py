@@ -9,7 +9,6 @@ model's working memory; a full queue turns requests away rather than piling them
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 from typing import Any, Optional
@@ -122,15 +121,17 @@ def _generate_tab(models: h.Models) -> None:
 
 
 def _lesson_tab() -> None:
-    """The lecture's toy GAN, trained live, when ``ganapps.lesson`` exists: that module owns its
-    tab's content, through ``demo_tab()`` called inside the open tab."""
-    if importlib.util.find_spec("ganapps.lesson") is None:
-        return
-    from ganapps import lesson
-
-    if hasattr(lesson, "demo_tab"):
-        with gr.Tab("Lesson"):
-            lesson.demo_tab()
+    """The lecture's toy GAN (``ganapps lesson``) trained live: the curve redrawn as D's accuracy
+    falls towards 50%, and G's 2×2 faces next to real ones and noise. Pure numpy, a few seconds."""
+    with gr.Row():
+        with gr.Column():
+            epochs = gr.Slider(10, 300, value=100, step=10, label="epochs (100 steps each)")
+            seed = gr.Number(0, precision=0, minimum=0, label="seed")
+            button = gr.Button("Train", variant="primary")
+            faces = gr.Image(label="real faces (top), G's faces (middle), noise (bottom)", format="png", interactive=False)
+        curve = gr.Image(label="discriminator accuracy", format="png", interactive=False)
+    status = _status()
+    button.click(h.lesson, [epochs, seed], [curve, faces, status], api_name="lesson", concurrency_id="lesson", concurrency_limit=2)
 
 
 def build(models: h.Models) -> gr.Blocks:
@@ -147,7 +148,8 @@ def build(models: h.Models) -> gr.Blocks:
             _upscale_tab(models)
         with gr.Tab("Generate"):
             _generate_tab(models)
-        _lesson_tab()
+        with gr.Tab("Lesson"):
+            _lesson_tab()
     return page.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
 
 

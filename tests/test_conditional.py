@@ -1,0 +1,86 @@
+"""Clothes from a prompt: prompt matching, class-conditional DCGAN nets, training and generate --prompt."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from ganapps.cli import app
+from ganapps.nets.dcgan import DCGANDiscriminator, DCGANDiscriminatorConfig, DCGANGenerator, DCGANGeneratorConfig
+from ganapps.pipelines.generate import GeneratePipeline
+from ganapps.prompts import FASHION_WORDS, UnknownPrompt, match_prompt
+
+runner = CliRunner()
+NAMES = list(FASHION_WORDS)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize(
+    "prompt, name",
+    [("trousers", "Trouser"), ("JEANS", "Trouser"), ("a white tee", "T-shirt/top"), ("t-shirt", "T-shirt/top"),
+     ("Shirt", "Shirt"), ("dress shirt", "Shirt"), ("dress", "Dress"), ("sneaker", "Sneaker"), ("trainers", "Sneaker"),
+     ("handbag", "Bag"), ("bag", "Bag"), ("Ankle Boot", "Ankle boot"), ("boots", "Ankle boot"), ("hoodie", "Pullover")],
+)
+def test_prompts_match_class_names_and_their_synonyms_in_any_case(prompt: str, name: str) -> None:
+    assert NAMES[match_prompt(prompt, NAMES)] == name
+
+
+def test_unknown_or_ambiguous_prompts_are_refused_with_what_is_understood() -> None:
+    with pytest.raises(UnknownPrompt, match="no class in 'unicorn'; understood: T-shirt/top: .*trainers"):
+        match_prompt("unicorn", NAMES)
+    with pytest.raises(UnknownPrompt, match="several classes"):
+        match_prompt("a shoe and a bag", NAMES)
+    with pytest.raises(UnknownPrompt):
+        match_prompt("stop", NAMES)  # "top" only as a whole word
+
+
+def test_conditional_generator_uses_its_label_and_needs_one() -> None:
+    torch.manual_seed(0)
+    g = DCGANGenerator(DCGANGeneratorConfig(nz=8, ngf=4, num_classes=10)).eval()
+    z = torch.randn(2, 8)
+    a, b = g(z, torch.tensor([1, 1])), g(z, torch.tensor([7, 7]))
+    assert a.shape == (2, 1, 28, 28) and not torch.allclose(a, b)
+    with torch.no_grad():
+        g.embed.weight.zero_()  # with the embedding gone, labels make no difference: it is what is used
+    assert torch.equal(g(z, torch.tensor([1, 1])), g(z, torch.tensor([7, 7])))
+    with pytest.raises(ValueError, match="one label per sample"):
+        g(z)
+    with pytest.raises(ValueError, match="unconditional"):
+        DCGANGenerator(DCGANGeneratorConfig(nz=8, ngf=4))(z, torch.tensor([1, 1]))
+
+
+def test_projection_discriminator_scores_depend_on_the_label() -> None:
+    torch.manual_seed(0)
+    d = DCGANDiscriminator(DCGANDiscriminatorConfig(ndf=4, num_classes=10)).eval()
+    x = torch.randn(3, 1, 28, 28)
+    assert d(x, torch.tensor([0, 0, 0])).shape == (3,)
+    assert not torch.allclose(d(x, torch.tensor([0, 0, 0])), d(x, torch.tensor([5, 5, 5])))
+
+
+def test_train_conditional_dcgan_and_generate_from_a_prompt(tmp_path: Path, idx_data: Path) -> None:
+    run = tmp_path / "run"
+    r = runner.invoke(app, ["train", "dcgan", "--data", str(idx_data), "--out", str(run), "--conditional", "--iters", "3",
+                            "--batch-size", "32", "--device", "cpu", "--precision", "fp32"])
+    assert r.exit_code == 0, r.output
+    weights = run / "generator.safetensors"
+    pipe = GeneratePipeline(weights)
+    assert pipe.classes == NAMES and pipe.label("trousers") == 1
+    assert pipe(4, seed=0, label=3).shape == (4, 28, 28, 1)
+    r = runner.invoke(app, ["generate", "--model", str(weights), "--prompt", "Trousers", "-n", "8", "-o", str(tmp_path / "g.png")])
+    assert r.exit_code == 0 and "'Trouser'" in r.output, r.output
+    r = runner.invoke(app, ["generate", "--model", str(weights), "--prompt", "unicorn", "-n", "8", "-o", str(tmp_path / "h.png")])
+    assert r.exit_code == 2 and "understood" in r.output and not (tmp_path / "h.png").exists()
+
+
+def test_prompt_on_an_unconditional_model_is_a_usage_error(tmp_path: Path, dcgan_weights: Path) -> None:
+    r = runner.invoke(app, ["generate", "--model", str(dcgan_weights), "--prompt", "bag", "-o", str(tmp_path / "g.png")])
+    assert r.exit_code == 2 and "not class-conditional" in r.output
