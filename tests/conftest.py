@@ -41,3 +41,13 @@ def dcgan_weights(tmp_path: Path) -> Path:
     path = tmp_path / "dcgan.safetensors"
     save_weights(path, g, spec_of(g) | {"task": "generate"})
     return path
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Nets a few channels wide run fastest on one thread (and leave the other core to other jobs);
+    a test module opts in with ``pytestmark = pytest.mark.usefixtures("one_thread")``."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

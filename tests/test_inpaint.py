@@ -39,13 +39,7 @@ from ganapps.tasks.inpaint import InpaintConfig, InpaintTask, hole_valid_l1
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Nets a few channels wide run fastest on one thread (and leave the other core alone)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _smooth(h: int, w: int, channels: int = 3, seed: int = 0) -> np.ndarray:

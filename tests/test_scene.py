@@ -25,13 +25,7 @@ from test_translate import _png, make_unaligned
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Nets a few channels wide run fastest on one thread (and leave the other core to a training run)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _attention_g(mask_logit: float | None = None) -> ResNetGenerator:
