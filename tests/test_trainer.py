@@ -221,3 +221,17 @@ def test_checkpoints_when_too_long_has_passed_since_the_last(tmp_path, idx_data)
     trainer._save = lambda path: (saved.append(trainer.step), original(path))
     trainer.fit()
     assert saved == [1, 2, 3]
+
+
+def test_resume_refuses_flags_that_change_the_run(tmp_path, idx_data):
+    first = _dcgan_trainer(tmp_path / "run", idx_data, iters=6)
+    first.fit(max_steps=2)
+    other = _dcgan_trainer(tmp_path / "run", idx_data, iters=6)
+    other.cfg.batch_size = 64
+    with pytest.raises(ValueError, match=r"other settings .*batch_size 32 → 64"):
+        other.fit(resume=True)
+    longer = _dcgan_trainer(tmp_path / "run", idx_data, iters=8)
+    with pytest.raises(ValueError, match=r"iters 6 → 8"):
+        longer.fit(resume=True)
+    same = _dcgan_trainer(tmp_path / "run", idx_data, iters=6)
+    assert same.fit(resume=True)["steps"] == 4

@@ -351,6 +351,7 @@ class Trainer:
         if resume:
             if not ckpt.exists():
                 raise FileNotFoundError(f"--resume: no checkpoint in {self.out}")
+            self._check_same_run()
             self._load(ckpt)
         elif ckpt.exists():
             raise FileExistsError(f"{self.out} already holds a training run; pass --resume or choose another --out")
@@ -525,6 +526,28 @@ class Trainer:
             save_weights(path, gens[name], spec)
             paths.append(path)
         return paths
+
+    RESUME_MUST_MATCH = ("epochs", "iters", "batch_size", "seed", "lr_schedule", "decay_start", "d_steps", "ema", "extra")
+    RESUME_MAY_CHANGE = ("data", "judge")  # keys of ``extra``: where the data lives, who scores it
+
+    def _check_same_run(self) -> None:
+        """``--resume`` continues *this* run: a flag that changes its schedule or its nets (another
+        batch size, length, seed, task option) is refused in one line naming what differs, rather
+        than silently training a different run from the checkpoint."""
+        path = self.out / "run.json"
+        if not path.exists():
+            return
+        before = json.loads(path.read_text())
+        now = json.loads(json.dumps(asdict(self.cfg), default=str))
+        for run in (before, now):
+            run["extra"] = {k: v for k, v in (run.get("extra") or {}).items() if k not in self.RESUME_MAY_CHANGE}
+        changed = [k for k in self.RESUME_MUST_MATCH if before.get(k) != now.get(k)]
+        if changed:
+            what = ", ".join(f"{k} {before.get(k)!r} → {now.get(k)!r}" for k in changed if k != "extra")
+            if "extra" in changed:
+                keys = sorted(set(before["extra"]) | set(now["extra"]))
+                what = ", ".join(filter(None, [what, *(f"{k} changed" for k in keys if before["extra"].get(k) != now["extra"].get(k))]))
+            raise ValueError(f"--resume with other settings than the run in {self.out} ({what}); resume with the same flags")
 
     def _write_run_json(self) -> None:
         info = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self.cfg).items()}
