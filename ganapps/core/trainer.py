@@ -527,13 +527,14 @@ class Trainer:
             paths.append(path)
         return paths
 
-    RESUME_MUST_MATCH = ("epochs", "iters", "batch_size", "seed", "lr_schedule", "decay_start", "d_steps", "ema", "extra")
+    RESUME_MUST_MATCH = ("batch_size", "seed", "lr_schedule", "decay_start", "d_steps", "ema", "extra")
     RESUME_MAY_CHANGE = ("data", "judge")  # keys of ``extra``: where the data lives, who scores it
 
     def _check_same_run(self) -> None:
         """``--resume`` continues *this* run: a flag that changes its schedule or its nets (another
-        batch size, length, seed, task option) is refused in one line naming what differs, rather
-        than silently training a different run from the checkpoint."""
+        batch size, seed, task option, a shorter length) is refused in one line naming what differs,
+        rather than silently training a different run from the checkpoint. A longer ``--iters`` or
+        ``--epochs`` is allowed: the learning-rate schedule is then laid over the new length."""
         path = self.out / "run.json"
         if not path.exists():
             return
@@ -542,6 +543,9 @@ class Trainer:
         for run in (before, now):
             run["extra"] = {k: v for k, v in (run.get("extra") or {}).items() if k not in self.RESUME_MAY_CHANGE}
         changed = [k for k in self.RESUME_MUST_MATCH if before.get(k) != now.get(k)]
+        for k in ("epochs", "iters"):  # the same kind of length, not shorter
+            if (before.get(k) is None) != (now.get(k) is None) or (now.get(k) or 0) < (before.get(k) or 0):
+                changed.insert(0, k)
         if changed:
             what = ", ".join(f"{k} {before.get(k)!r} → {now.get(k)!r}" for k in changed if k != "extra")
             if "extra" in changed:
