@@ -86,6 +86,7 @@ def finish_batch(written: int, failures: list[str], what: str = "images") -> Non
 
 
 # ------------------------------------------------------------------------------------- train
+MAX_GRID = 1024  # images in one generate grid (32×32 tiles)
 VAL_PER_DOMAIN = 50  # ganapps.data.datasets.VAL_PER_DOMAIN, without importing torch for --help
 
 NPROC = typer.Option(
@@ -286,6 +287,10 @@ def generate(
         raise UsageError("give exactly one of -o FILE.png (a grid) or --out-dir DIR (one PNG per sample)")
     if output is not None and output.suffix.lower() != ".png":
         raise UsageError(f"{output}: the grid is written as PNG; use a .png name")
+    if n < 1:
+        raise UsageError("-n must be at least 1")
+    if output is not None and n > MAX_GRID:
+        raise UsageError(f"-n {n} is too many for one grid (at most {MAX_GRID}); write them one per file with --out-dir")
     targets = [output] if output is not None else [out_dir / f"{seed}_{i:05d}.png" for i in range(n)]
     existing = [t for t in targets if t.exists()]
     if existing and not overwrite:

@@ -79,3 +79,10 @@ def test_train_conditional_dcgan_and_generate_from_a_prompt(tmp_path: Path, idx_
 def test_prompt_on_an_unconditional_model_is_a_usage_error(tmp_path: Path, dcgan_weights: Path) -> None:
     r = runner.invoke(app, ["generate", "--model", str(dcgan_weights), "--prompt", "bag", "-o", str(tmp_path / "g.png")])
     assert r.exit_code == 2 and "not class-conditional" in r.output
+
+
+def test_generate_refuses_no_images_and_a_grid_too_large_to_be_one_file(tmp_path: Path, dcgan_weights: Path) -> None:
+    r = runner.invoke(app, ["generate", "--model", str(dcgan_weights), "-n", "0", "-o", str(tmp_path / "g.png")])
+    assert r.exit_code == 2 and "-n must be at least 1" in r.output
+    r = runner.invoke(app, ["generate", "--model", str(dcgan_weights), "-n", "2000000", "-o", str(tmp_path / "g.png")])
+    assert r.exit_code == 2 and "--out-dir" in r.output and not (tmp_path / "g.png").exists()
