@@ -448,14 +448,29 @@ def convert(
 @friendly_errors
 def eval_generate(
     model: str = typer.Option("dcgan-fashion", "--model"),
-    data: Path = typer.Option(..., "--data", help="Folder with the IDX test files (t10k-*)."),
-    classifier: str = typer.Option("fmnist-classifier", "--classifier", help="Feature network (name or path)."),
+    data: Path = typer.Option(..., "--data", help="Folder with the IDX test files (t10k-*), or train/ and test/ photos."),
+    classifier: str = typer.Option("fmnist-classifier", "--classifier", help="Feature network (name or path; IDX data)."),
     n: int = typer.Option(10000, "-n", help="Generated samples to score."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
-    """Classifier-FID, KID and class histogram of generated vs real test images."""
-    from ganapps.eval.generate import evaluate_generator
+    """Classifier-FID, KID and class histogram (IDX data), or the two-sample test and memorisation
+    check (photo models such as faces: --data holds train/ and test/ photos)."""
+    from ganapps.core.checkpoint import read_metadata
+    from ganapps.eval.generate import evaluate_generator, evaluate_photo_generator
+    from ganapps.weights import resolve
 
+    if read_metadata(resolve(model)).get("arch") == "imagegan_generator":
+        r = evaluate_photo_generator(model, data, n=min(n, 500), seed=seed)
+        table = Table(title=f"{model}: {r['n']} samples vs {r['n']} held-out photos at {r['image_size']} px")
+        table.add_column("figure")
+        table.add_column("value")
+        table.add_row("two-sample test: a fresh CNN tells generated from real (50% = cannot)", f"{100 * r['two_sample_accuracy']:.1f}%")
+        table.add_row("the same for real training vs real held-out photos (the scale)", f"{100 * r['real_vs_real_accuracy']:.1f}%")
+        table.add_row("median distance to the nearest training photo: samples", f"{r['fake_to_train']:.4f}")
+        table.add_row("the same for real held-out photos", f"{r['heldout_to_train']:.4f}")
+        table.add_row("ratio (≪ 1: samples copy the training set)", f"{r['ratio']:.2f}")
+        console.print(table)
+        return
     report = evaluate_generator(model, data, classifier, n=n, seed=seed)
     table = Table(title=f"{model}: {n} samples vs {report['n_real']} real test images")
     for col in ("images", "FID (classifier features)", "KID ×1000", "classifier accuracy / confidence"):

@@ -51,9 +51,9 @@ def test_discriminator_layers_are_spectrally_normalised() -> None:
             assert sigma.item() == pytest.approx(1.0, abs=0.05)
 
 
-def _faces(folder: Path, n: int = 24, side: int = 40) -> Path:
+def _faces(folder: Path, n: int = 24, side: int = 40, seed: int = 0) -> Path:
     """Bright discs ('faces') on dark ground at jittered positions."""
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     folder.mkdir(parents=True)
     yy, xx = np.mgrid[0:side, 0:side]
     for i in range(n):
@@ -85,3 +85,28 @@ def test_train_image_gan_then_generate_from_the_exported_ema_generator(tmp_path:
     assert len(list((tmp_path / "out").glob("*.png"))) == 4
     r = runner.invoke(app, ["train", "image-gan", "--data", str(data), "--out", str(tmp_path / "bad"), "--size", "48"])
     assert r.exit_code == 2 and "--size must be one of" in r.output
+
+
+def test_two_sample_test_is_at_chance_for_one_distribution_and_sure_for_two() -> None:
+    from ganapps.eval.two_sample import two_sample_accuracy
+
+    g = torch.Generator().manual_seed(0)
+    a, b = (torch.rand(80, 3, 16, 16, generator=g) * 2 - 1 for _ in range(2))
+    assert 0.3 <= two_sample_accuracy(a, b, steps=150) <= 0.7
+    assert two_sample_accuracy(a, 0.3 * b, steps=150) > 0.9  # low-contrast "fakes" are easy to spot
+
+
+def test_eval_generate_reports_two_sample_and_memorisation_for_a_photo_model(tmp_path: Path, monkeypatch) -> None:
+    from ganapps.eval import two_sample
+
+    monkeypatch.setattr(two_sample, "STEPS", 20)  # the figures' values are tested above; this is the wiring
+    data = tmp_path / "faces"
+    _faces(data / "train")
+    _faces(data / "test", n=16, seed=1)
+    run = tmp_path / "run"
+    r = runner.invoke(app, ["train", "image-gan", "--data", str(data), "--out", str(run), "--size", "32", "--ngf", "4",
+                            "--iters", "2", "--batch-size", "8", "--device", "cpu", "--precision", "fp32"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["eval", "generate", "--model", str(run / "generator.safetensors"), "--data", str(data)])
+    assert r.exit_code == 0, r.output
+    assert "two-sample test" in r.output and "ratio" in r.output

@@ -46,3 +46,28 @@ def evaluate_generator(model: str, data: Path, classifier: str, n: int = 10000, 
         "confidence": p_fake.max(1).values.mean().item(),
         "histogram": dict(zip(classes, counts.tolist())),
     }
+
+
+def evaluate_photo_generator(model: str, data: Path, n: int = 500, seed: int = 0) -> dict[str, Any]:
+    """Two-sample test and memorisation check of an image-folder GAN (``ganapps.eval.two_sample``)
+    against ``data/test`` (held-out photos; ``data`` itself if there is no test/) and
+    ``data/train``; the real-train-vs-real-held-out accuracy gives the scale (≈ 50%)."""
+    from ganapps.data.datasets import ImageFolder
+    from ganapps.pipelines.generate import GeneratePipeline
+
+    from .domain import stack
+    from .two_sample import memorisation, two_sample_accuracy
+
+    pipe = GeneratePipeline(resolve(model))
+    size = int(pipe.spec.get("image_size", 64))
+    heldout = stack(ImageFolder(data / "test" if (data / "test").is_dir() else data, size))[:n]
+    train = stack(ImageFolder(data / "train", size))
+    fake = pipe.tensors(len(heldout), seed=seed)
+    pick = torch.randperm(len(train), generator=torch.Generator().manual_seed(seed))[: len(heldout)]
+    return {
+        "n": len(heldout),
+        "image_size": size,
+        "two_sample_accuracy": two_sample_accuracy(heldout, fake, seed=seed),
+        "real_vs_real_accuracy": two_sample_accuracy(heldout, train[pick], seed=seed),
+        **memorisation(fake, train, heldout),
+    }
