@@ -27,7 +27,7 @@ from torch.utils.data import Dataset
 import numpy as np
 
 from ganapps.core.checkpoint import CheckpointError
-from ganapps.data.datasets import VAL_PER_DOMAIN, AlignedDataset, holdout, list_images, resize
+from ganapps.data.datasets import VAL_PER_DOMAIN, AlignedDataset, SketchPairs, holdout, list_images, resize
 from ganapps.data.io import read_image, to_tensor
 from ganapps.pipelines.base import load_net
 from ganapps.pipelines.translate import TranslatePipeline, processing_size

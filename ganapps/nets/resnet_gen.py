@@ -118,16 +118,20 @@ class ResNetGenerator(nn.Module):
         if parts:
             if not self.config.attention:
                 raise ValueError("parts=True needs an attention generator")
-            y = self.model(x)
-            return torch.tanh(y[:, :-1]), torch.sigmoid(y[:, -1:])
+            return self._parts(self.model(x))
         return self.forward_with_mask(x, mask_floor)[0]
+
+    @staticmethod
+    def _parts(y: Tensor) -> tuple[Tensor, Tensor]:
+        """The last conv's output of an attention generator → (content in [-1, 1], mask in [0, 1])."""
+        return torch.tanh(y[:, :-1]), torch.sigmoid(y[:, -1:])
 
     def forward_with_mask(self, x: Tensor, mask_floor: float = 0.0) -> tuple[Tensor, Tensor | None]:
         """(output, attention mask N×1×H×W in [0, 1], or None for a plain generator)."""
         y = self.model(x)
         if not self.config.attention:
             return y, None
-        content, mask = torch.tanh(y[:, :-1]), torch.sigmoid(y[:, -1:])
+        content, mask = self._parts(y)
         if mask_floor:
             mask = mask_floor + (1 - mask_floor) * mask
         return x + mask * (content - x), mask

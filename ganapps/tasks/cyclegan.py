@@ -28,7 +28,6 @@ and the periodic-artifact score (``eval/scene.py``).
 """
 from __future__ import annotations
 
-import functools
 import itertools
 from dataclasses import dataclass
 from typing import Any
