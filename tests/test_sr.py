@@ -290,9 +290,9 @@ def test_train_srresnet_then_srgan_and_resume(tmp_path: Path) -> None:
     assert bad.exit_code == 1
 
     def trainer(out: str):  # the same run, so a pause then --resume must match it bit for bit
-        task = SRGANTask(SRGANTaskConfig(scale=2, init=str(init)), {k: v[None] for k, v in crops[0].items()})
+        task = SRGANTask(SRGANTaskConfig(scale=2), {k: v[None] for k, v in crops[0].items()})
         cfg = TrainConfig(out=tmp_path / out, iters=4, batch_size=2, device="cpu", precision="fp32", progress=False,
-                          checkpoint_every=1000, lr_schedule="cosine")  # fmt: skip
+                          checkpoint_every=1000, lr_schedule="cosine", init=[init])  # fmt: skip
         return Trainer(task, crops, cfg)
 
     crops = SRCrops([data], scale=2, crop=16, min_items=8)

@@ -89,3 +89,9 @@ def gradient_penalty(discriminator: Callable[[Tensor], Tensor], real: Tensor, fa
     scores = discriminator(x_hat)
     (grad,) = torch.autograd.grad(scores.float().sum(), x_hat, create_graph=True)
     return ((grad.flatten(1).norm(dim=1) - 1.0) ** 2).mean()
+
+
+def psnr_rgb(a: Tensor, b: Tensor) -> float:
+    """Batch PSNR in dB of [-1, 1] images (peak-to-peak 2): a training-time indicator only."""
+    mse = F.mse_loss(a.detach().float().clamp(-1, 1), b.float()).item()
+    return 10 * torch.log10(torch.tensor(4.0 / max(mse, 1e-12))).item()

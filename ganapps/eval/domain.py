@@ -97,3 +97,15 @@ def save_domain_classifier(net: DomainClassifier, path: Path, accuracy: float | 
 
     spec = spec_of(net) | {"task": "classify-domains", "classes": CLASSES, "test_accuracy": accuracy, "data": str(data)}
     save_weights(path, net, spec)
+
+
+def load_judge(name_or_path: str) -> DomainClassifier:
+    """A shipped or given domain classifier (``--judge``), checked to be one."""
+    from ganapps.core.checkpoint import CheckpointError
+    from ganapps.pipelines.base import load_net
+    from ganapps.weights import resolve
+
+    net, spec = load_net(resolve(name_or_path))
+    if spec.get("task") != "classify-domains":
+        raise CheckpointError(f"{name_or_path}: not a domain classifier (train one with 'ganapps train domain-classifier')")
+    return net

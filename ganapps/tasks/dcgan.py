@@ -9,7 +9,8 @@ their dataset labels, fakes with labels drawn uniformly, and the fixed grid has 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -18,6 +19,8 @@ from torch import Tensor, nn
 from ganapps.core.losses import get_loss, gradient_penalty
 from ganapps.nets.dcgan import DCGANDiscriminator, DCGANDiscriminatorConfig, DCGANGenerator, DCGANGeneratorConfig
 
+from .head import Head, Schedule, UsageError, option
+
 
 @dataclass
 class DCGANConfig:
@@ -25,7 +28,7 @@ class DCGANConfig:
     ngf: int = 64
     ndf: int = 64
     channels: int = 1
-    loss: str = "vanilla"
+    loss: str = option("vanilla", "GAN loss.", choices=("vanilla", "lsgan", "hinge", "wgan-gp"))
     lr: float = 2e-4
     beta1: float = 0.5
     gp_weight: float = 10.0  # only for wgan-gp
@@ -106,3 +109,39 @@ class DCGANTask:
         if self.config.num_classes:
             meta["classes"] = list(self.class_names)
         return meta
+
+
+@dataclass
+class DCGANInputs:
+    data: Path = option(..., "Folder with MNIST-style IDX files (train-images-idx3-ubyte.gz ...).")
+    conditional: bool = option(
+        False, "Class-conditional (projection D): sample by class or --prompt; names from classes.txt in --data "
+        "(one per line), else Fashion-MNIST's for 10 classes.", flag="--conditional/--no-conditional",
+    )
+
+
+def class_names(data: Path, count: int) -> list[str]:
+    """Class names for a labelled IDX folder: its ``classes.txt``, else Fashion-MNIST's for 10."""
+    listed = data / "classes.txt"
+    if listed.is_file():
+        names = [line.strip() for line in listed.read_text().splitlines() if line.strip()]
+        if len(names) < count:
+            raise UsageError(f"{listed}: {len(names)} names for {count} classes")
+        return names[:count]
+    from ganapps.eval.generate import FASHION_CLASSES
+
+    return list(FASHION_CLASSES) if count == 10 else [str(i) for i in range(count)]
+
+
+def build(config: DCGANConfig, inputs: DCGANInputs, seed: int, batch_size: int) -> tuple[DCGANTask, Any]:
+    from ganapps.data.idx import IDXImages
+
+    dataset = IDXImages(inputs.data, "train")
+    names = class_names(inputs.data, int(dataset.labels.max()) + 1) if inputs.conditional else None
+    return DCGANTask(replace(config, num_classes=len(names) if names else 0), names), dataset
+
+
+HEAD = Head(
+    "dcgan", "DCGAN on Fashion-MNIST (or any MNIST-style IDX data).", DCGANConfig, DCGANInputs, build,
+    lambda c: Schedule(epochs=25, batch_size=128, d_steps=5 if c.loss == "wgan-gp" else 1),
+)

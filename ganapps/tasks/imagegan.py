@@ -8,6 +8,7 @@ symmetric enough, colour or crop jitter would teach G jittered faces.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -19,15 +20,17 @@ from ganapps.nets.imagegan import (
     ImageGANDiscriminatorConfig,
     ImageGANGenerator,
     ImageGANGeneratorConfig,
+    SIZES,
 )
+
+from .head import Head, Schedule, option
 
 
 @dataclass
 class ImageGANConfig:
-    image_size: int = 64
+    image_size: int = option(64, "Image side.", flag="--size", choices=SIZES)
     nz: int = 128
-    ngf: int = 64
-    ndf: int = 64
+    width: int = option(64, "Width of G and D at full resolution.", flag="--ngf")
     loss: str = "hinge"
     lr: float = 2e-4
     betas: tuple[float, float] = (0.0, 0.9)
@@ -40,8 +43,8 @@ class ImageGANTask:
     def __init__(self, config: ImageGANConfig = ImageGANConfig()):
         self.config = c = config
         self.loss = get_loss(c.loss)
-        g_cfg = ImageGANGeneratorConfig(nz=c.nz, ngf=c.ngf, image_size=c.image_size)
-        d_cfg = ImageGANDiscriminatorConfig(ndf=c.ndf, image_size=c.image_size)
+        g_cfg = ImageGANGeneratorConfig(nz=c.nz, ngf=c.width, image_size=c.image_size)
+        d_cfg = ImageGANDiscriminatorConfig(ndf=c.width, image_size=c.image_size)
         self.generators: dict[str, nn.Module] = {"G": ImageGANGenerator(g_cfg)}
         self.discriminators: dict[str, nn.Module] = {"D": ImageGANDiscriminator(d_cfg)}
         # Fixed noise from its own seeded generator: the per-epoch grids show the same latents.
@@ -79,3 +82,21 @@ class ImageGANTask:
 
     def weights_metadata(self, stem: str) -> dict[str, Any]:
         return {"task": "generate", "loss": self.config.loss, "image_size": self.config.image_size}
+
+
+@dataclass
+class ImageGANInputs:
+    data: Path = option(..., "Folder of photos (or one with train/), e.g. faces; centre squares are used.")
+
+
+def build(config: ImageGANConfig, inputs: ImageGANInputs, seed: int, batch_size: int) -> tuple[ImageGANTask, Any]:
+    from ganapps.data.datasets import ImageFolder
+
+    folder = inputs.data / "train" if (inputs.data / "train").is_dir() else inputs.data
+    return ImageGANTask(config), ImageFolder(folder, config.image_size)
+
+
+HEAD = Head(
+    "image-gan", "Unconditional GAN on a folder of photos (faces that are not real): SN discriminator, hinge loss, EMA of G.",
+    ImageGANConfig, ImageGANInputs, build, lambda c: Schedule(epochs=40, batch_size=64, ema=0.999),
+)

@@ -25,7 +25,8 @@ learns too slowly for a run of a few thousand steps), for G and D alike.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import kornia.augmentation as K
@@ -33,8 +34,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ganapps.core.losses import get_loss
-from ganapps.data.masks import MASK_FAMILIES
+from ganapps.core.losses import get_loss, psnr_rgb
+from ganapps.data.masks import MASK_FAMILIES, parse_ratio
 from ganapps.nets.inpaint_net import (
     InpaintGenerator,
     InpaintGeneratorConfig,
@@ -43,16 +44,20 @@ from ganapps.nets.inpaint_net import (
     composite,
     masked_input,
 )
-from ganapps.tasks.srgan import psnr_rgb
+
+from .head import Head, Schedule, UsageError, option
 
 
 @dataclass
 class InpaintConfig:
-    image_size: int = 128
-    width: int = 32  # generator width (DeepFill v2's cnum)
+    image_size: int = option(128, "Training resolution (square).", flag="--size")
+    width: int = option(32, "Generator width (DeepFill v2's cnum; the paper's is 48).")
     ndf: int = 32  # SN-PatchGAN width; the paper's 64 costs 4× as much for a term weighted 0.1
     mask_ratio: tuple[float, float] = (0.05, 0.6)  # hole share of each training mask (beyond the eval's 0.1-0.5)
-    masks: str = "wide"  # mask family, a key of MASK_FAMILIES ("freeform": the first model's)
+    masks: str = option(
+        "wide", "Training mask family: wide (strokes of any width, boxes, blobs, border holes) | freeform (the first model's).",
+        choices=tuple(MASK_FAMILIES),
+    )
     hole_weight: float = 6.0
     valid_weight: float = 1.0
     adv_weight: float = 0.01
@@ -144,3 +149,34 @@ class InpaintTask:
         c = self.config
         loss = f"{c.hole_weight:g}·L1 hole + {c.valid_weight:g}·L1 valid + {c.adv_weight:g}·hinge SN-PatchGAN"
         return {"task": "inpaint", "image_size": c.image_size, "mask_ratio": list(c.mask_ratio), "masks": c.masks, "loss": loss}
+
+
+@dataclass
+class InpaintInputs:
+    data: Path = option(..., "Folder of face photos (or one with train/); centre squares are used.")
+    mask_ratio: str = option("0.05-0.6", "Hole share of the training masks, e.g. 0.05-0.6.")
+
+
+def build(config: InpaintConfig, inputs: InpaintInputs, seed: int, batch_size: int) -> tuple[InpaintTask, Any]:
+    from ganapps.data.datasets import ImageFolder, fixed_batch
+
+    if "," in inputs.mask_ratio:
+        raise UsageError("--mask-ratio: training takes one range, e.g. 0.1-0.5")
+    try:
+        config = replace(config, mask_ratio=parse_ratio(inputs.mask_ratio))
+    except ValueError as e:
+        raise UsageError(f"--mask-ratio: {e}") from None
+    if config.image_size < 8 or config.width < 2:
+        raise UsageError("--size must be at least 8 and --width at least 2")
+    folder = inputs.data / "train" if (inputs.data / "train").is_dir() else inputs.data
+    dataset = ImageFolder(folder, config.image_size)
+    return InpaintTask(config, fixed_batch(dataset, config.samples)), dataset
+
+
+HEAD = Head(
+    "inpaint", "Face inpainting: gated-convolution generator, SN-PatchGAN, hole-weighted L1 + hinge GAN.",
+    InpaintConfig, InpaintInputs, build,
+    # channels_last: ~1.4× faster gated convolutions on a CPU
+    lambda c: Schedule(epochs=40, batch_size=8, lr_schedule="linear", decay_start=0.5, channels_last=True),
+    epochs_help="Passes over the data (default 40; the LR decays linearly over the second half).",
+)

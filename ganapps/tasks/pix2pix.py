@@ -8,7 +8,8 @@ Adam 2e-4 β1 0.5.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -20,24 +21,25 @@ from ganapps.nets.patchgan import PatchGANConfig, PatchGANDiscriminator
 from ganapps.nets.unet import UNetGenerator, UNetGeneratorConfig, default_downs
 
 from .augment import center_crop, crop_flip
+from .head import Head, Schedule, UsageError, option
 
 INPUT_KINDS = ("photo", "labels", "sketch")  # what the generator is given; "sketch" inputs get normalised
 
 
 @dataclass
 class Pix2PixConfig:
-    image_size: int = 256  # training crop; the dataset's load size is larger (see data.datasets)
-    ngf: int = 64
+    image_size: int = option(256, "Training crop; images are loaded 12% larger (286 for 256).", flag="--size")
+    ngf: int = option(64, "Generator width.")
     ndf: int = 64
     num_downs: int | None = None  # None: image_size down to 1 px (8 at 256, 7 at 128)
     lambda_l1: float = 100.0
     loss: str = "vanilla"
     lr: float = 2e-4
     beta1: float = 0.5
-    direction: str = "AtoB"  # recorded in the weights; the dataset applies it
-    input_kind: str = "photo"
+    direction: str = option("AtoB", "AtoB | BtoA: which half is the input.", choices=("AtoB", "BtoA"))
+    input_kind: str = option("photo", "photo | labels | sketch, recorded in the weights (--sketch sets sketch).", choices=INPUT_KINDS)
     samples: int = 12  # fixed pairs in the sample grid (two per row)
-    upsample: str = "resize"  # the U-Net's upsampling (nets/unet.py): resize (no checkerboard) | transpose
+    upsample: str = option("resize", "resize (no checkerboard) | transpose (the paper's).", choices=("resize", "transpose"))
 
 
 def l1_loss(target: Tensor, output: Tensor) -> Tensor:
@@ -99,3 +101,33 @@ class Pix2PixTask:
     def weights_metadata(self, stem: str) -> dict[str, Any]:
         c = self.config
         return {"task": "translate", "model": "pix2pix", "image_size": c.image_size, "direction": c.direction, "input": c.input_kind}
+
+
+@dataclass
+class Pix2PixInputs:
+    data: Path = option(..., "Folder with train/ of side-by-side A|B images (or photos, with --sketch).")
+    sketch: bool = option(
+        False, "DATA is a plain photo folder (or has train/): pair each photo with its line drawing.", flag="--sketch/--no-sketch"
+    )
+
+
+def build(config: Pix2PixConfig, inputs: Pix2PixInputs, seed: int, batch_size: int) -> tuple[Pix2PixTask, Any]:
+    from ganapps.data.datasets import AlignedDataset, SketchPairs, fixed_batch, load_size_for
+
+    load = load_size_for(config.image_size)
+    if inputs.sketch:
+        if config.direction != "AtoB" or config.input_kind not in ("photo", "sketch"):
+            raise UsageError("--sketch makes drawing → photo pairs; --direction and --input-kind do not apply")
+        config = replace(config, input_kind="sketch")
+        folder = inputs.data / "train" if (inputs.data / "train").is_dir() else inputs.data
+        dataset = SketchPairs(folder, load, varied=True)
+    else:
+        dataset = AlignedDataset(inputs.data, "train", load, config.direction)
+    return Pix2PixTask(config, fixed_batch(dataset, config.samples)), dataset
+
+
+HEAD = Head(
+    "pix2pix", "pix2pix: paired translation (label map → photo, sketch → photo, ...).", Pix2PixConfig, Pix2PixInputs,
+    build, lambda c: Schedule(epochs=200, lr_schedule="linear", decay_start=0.5),
+    epochs_help="Passes over the data (default 200: 100 constant LR + 100 decay).",
+)

@@ -19,6 +19,7 @@ Batches are ``{"lr", "hr"}`` from :class:`ganapps.data.sr.SRCrops`, in [-1, 1].
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -26,53 +27,37 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganapps.core import distributed as ddp
-from ganapps.core.losses import get_loss
+from ganapps.core.losses import get_loss, psnr_rgb
 from ganapps.data.degrade import imresize
 from ganapps.nets.srgan_disc import SRGANDiscriminator
 from ganapps.nets.srresnet import SRResNet, SRResNetConfig
 from ganapps.nets.vgg import load_vgg19_features
 
+from .head import Head, Schedule, UsageError, option
+
+STEPS_PER_EPOCH = 1000  # an SR "epoch" is this many steps of random crops, whatever the folder size
+SCALE = option(4, "Upscaling factor: 2 or 4.", choices=(2, 4))
+
 
 @dataclass
 class SRResNetTaskConfig:
-    scale: int = 4
-    loss: str = "l1"  # l1 | mse
+    scale: int = SCALE
+    loss: str = option("l1", "Pixel loss: l1 | mse (the paper's).", choices=("l1", "mse"))
     lr: float = 2e-4
-    init: str | None = None  # SRResNet weights (file or shipped name) to continue from
 
 
 @dataclass
 class SRGANTaskConfig:
-    scale: int = 4
+    scale: int = SCALE
     lr: float = 1e-4
     adv_weight: float = 1e-3
     gan_loss: str = "vanilla"
-    init: str | None = None  # phase-1 SRResNet weights; strongly recommended
-    vgg_weights: str | None = None  # torchvision VGG19 state dict → the paper's VGG54 loss
+    vgg_weights: str | None = option(
+        None, "torchvision VGG19 state dict (.pth) for the paper's VGG54 loss; without it: L1 + FFT-magnitude + feature matching."
+    )
     vgg_weight: float = 0.006  # the common rescaling of VGG54 MSE for torchvision's input normalisation
     fft_weight: float = 0.1  # substitute loss, without --vgg-weights
     fm_weight: float = 0.1
-
-
-def initial_generator(scale: int, init: str | None) -> SRResNet:
-    """A fresh SRResNet, or the one in ``init`` (weights file or shipped name), ready to train."""
-    if init is None:
-        return SRResNet(SRResNetConfig(scale=scale))
-    from ganapps.pipelines.base import load_net
-    from ganapps.weights import resolve
-
-    net, spec = load_net(resolve(init), "cpu")
-    if not isinstance(net, SRResNet):
-        raise ValueError(f"--init {init}: an SRResNet weights file is needed, not {spec['arch']!r}")
-    if net.scale != scale:
-        raise ValueError(f"--init {init} is a ×{net.scale} model, but --scale is {scale}")
-    return net.train().requires_grad_(True)
-
-
-def psnr_rgb(a: Tensor, b: Tensor) -> float:
-    """Batch PSNR in dB of [-1, 1] images (peak-to-peak 2): a training-time indicator only."""
-    mse = F.mse_loss(a.detach().float().clamp(-1, 1), b.float()).item()
-    return 10 * torch.log10(torch.tensor(4.0 / max(mse, 1e-12))).item()
 
 
 def fft_magnitude_loss(a: Tensor, b: Tensor) -> Tensor:
@@ -87,9 +72,9 @@ class _SuperResolution:
 
     name: str  # the exported weights' file stem
 
-    def __init__(self, scale: int, init: str | None, samples: dict[str, Tensor]):
+    def __init__(self, scale: int, samples: dict[str, Tensor]):
         self.scale = scale
-        self.generators: dict[str, nn.Module] = {"G": initial_generator(scale, init)}
+        self.generators: dict[str, nn.Module] = {"G": SRResNet(SRResNetConfig(scale=scale))}
         self.fixed = samples
 
     def generate(self, batch: dict[str, Tensor]) -> Tensor:
@@ -119,7 +104,7 @@ class SRResNetTask(_SuperResolution):
     def __init__(self, config: SRResNetTaskConfig, samples: dict[str, Tensor]):
         if config.loss not in ("l1", "mse"):
             raise ValueError(f"SRResNet loss must be l1 or mse, not {config.loss!r}")
-        super().__init__(config.scale, config.init, samples)
+        super().__init__(config.scale, samples)
         self.config = config
         self.discriminators: dict[str, nn.Module] = {}
 
@@ -140,7 +125,7 @@ class SRGANTask(_SuperResolution):
     name = "srgan"
 
     def __init__(self, config: SRGANTaskConfig, samples: dict[str, Tensor]):
-        super().__init__(config.scale, config.init, samples)
+        super().__init__(config.scale, samples)
         self.config = config
         self.loss = get_loss(config.gan_loss)
         self.discriminators: dict[str, nn.Module] = {"D": SRGANDiscriminator()}
@@ -186,3 +171,41 @@ class SRGANTask(_SuperResolution):
         content = "vgg54" if self.vgg is not None else "l1+fft+feature-matching"
         adversarial = f"{self.config.adv_weight:g} {self.config.gan_loss} GAN"
         return super().weights_metadata(stem) | {"loss": f"{content} + {adversarial}"}
+
+
+@dataclass
+class SRInputs:
+    data: list[Path] = option(..., "Folder of HR training images (repeat --data for several, e.g. T91 and BSDS200).")
+    crop: int = option(96, "HR crop size in pixels.")
+
+
+def build(config: SRResNetTaskConfig | SRGANTaskConfig, inputs: SRInputs, seed: int, batch_size: int) -> tuple[Any, Any]:
+    """Random HR crops with their bicubic LR (``STEPS_PER_EPOCH`` batches an epoch), then the task."""
+    import warnings
+
+    from ganapps.data.sr import SRCrops
+
+    if inputs.crop % config.scale:
+        raise UsageError(f"--crop {inputs.crop} must be a multiple of --scale {config.scale}")
+    dataset = SRCrops(inputs.data, config.scale, inputs.crop, min_items=STEPS_PER_EPOCH * batch_size, seed=seed)
+    if dataset.skipped:
+        warnings.warn(f"skipped {len(dataset.skipped)} images smaller than {inputs.crop} px", stacklevel=1)
+    fixed = [dataset[i] for i in range(min(3, len(dataset)))]
+    samples = {k: torch.stack([item[k] for item in fixed]) for k in ("lr", "hr")}
+    task = SRResNetTask if isinstance(config, SRResNetTaskConfig) else SRGANTask
+    return task(config, samples), dataset
+
+
+def _schedule(config: Any) -> Schedule:
+    return Schedule(iters=100_000, batch_size=16, lr_schedule="cosine")
+
+
+_EPOCHS = f"Epochs of {STEPS_PER_EPOCH} steps."
+SRRESNET = Head(
+    "srresnet", "SRResNet, PSNR-oriented (phase 1 of SRGAN): generator only, pixel loss.",
+    SRResNetTaskConfig, SRInputs, build, _schedule, epochs_help=_EPOCHS,
+)
+SRGAN = Head(
+    "srgan", "SRGAN (phase 2): content loss + 1e-3 adversarial, started from SRResNet weights (--init, strongly recommended).",
+    SRGANTaskConfig, SRInputs, build, _schedule, epochs_help=_EPOCHS,
+)

@@ -1,0 +1,148 @@
+"""``ganapps inpaint`` and ``eval inpaint``: fill holes in faces (gated convolutions)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from ganapps.errors import UsageError
+
+from .common import DEVICE, INPUTS, OUTPUT, OVERWRITE, app, console, eval_app, finish_batch, friendly_errors, plan, report_dataset_warnings
+
+
+
+INPAINT_MODEL = "inpaint-faces"
+
+
+def _inpaint_weights(model: str) -> Path:
+    """``--model``: a shipped name or a path; the default name before its weights are shipped is a
+    clear error, not an 'unknown model'."""
+    from ganapps.weights import REGISTRY, resolve, weights_dir
+
+    if model == INPAINT_MODEL and model not in REGISTRY:
+        raise FileNotFoundError(
+            f"no shipped {model} weights yet (no {weights_dir() / model}.safetensors); "
+            "train one with 'ganapps train inpaint' and pass --model PATH"
+        )
+    return resolve(model, "inpaint", aliases=[INPAINT_MODEL])
+
+
+def _mask_ratios(text: str) -> list[tuple[float, float]]:
+    from ganapps.data.masks import parse_ratios
+
+    try:
+        ratios = parse_ratios(text)
+    except ValueError as e:
+        raise UsageError(f"--mask-ratio: {e}") from None
+    if not ratios:
+        raise UsageError("--mask-ratio: give at least one range, e.g. 0.1-0.2")
+    return ratios
+
+
+INPAINT_FACE = typer.Option(
+    "auto", "--face", help="auto: fill a hole on a face in the face's training framing (faces found by dlib's "
+    "detector) | off: always the whole image at its own scale."
+)
+
+
+def _check_face_mode(face: str) -> None:
+    if face not in ("auto", "off"):
+        raise UsageError(f"--face {face}: use auto or off")
+
+
+@app.command()
+@friendly_errors
+def inpaint(
+    inputs: list[str] = INPUTS,
+    output: Path = OUTPUT,
+    mask: Optional[Path] = typer.Option(
+        None, "--mask", help="Mask image (non-zero = missing; the image's size) or a folder of masks named like the images. "
+        "An all-zero mask returns the image unchanged."
+    ),
+    random_mask: bool = typer.Option(
+        False, "--random-mask", help="Draw a free-form mask (20-40% of the image), written next to the output as STEM_mask.png."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of --random-mask (each file's mask also depends on its name)."),
+    face: str = INPAINT_FACE,
+    model: str = typer.Option(INPAINT_MODEL, "--model", help="Shipped model name or a .safetensors path."),
+    device: str = DEVICE,
+    overwrite: bool = OVERWRITE,
+) -> None:
+    """Fill the masked part of images; every pixel outside the mask is returned unchanged."""
+    from ganapps.pipelines.files import run_batch
+    from ganapps.pipelines.inpaint import InpaintPipeline, pair_masks, plan_demo_masks
+
+    if (mask is None) == (not random_mask):
+        raise UsageError("give exactly one of --mask MASK (file or folder) or --random-mask")
+    _check_face_mode(face)
+    if mask is not None and not mask.exists():
+        raise UsageError(f"--mask {mask}: no such file or folder")
+    pairs, problems = plan(inputs, output, overwrite)
+    if mask is not None:
+        masks, unpaired = pair_masks([src for src, _ in pairs], mask)
+        pairs, problems = [p for p in pairs if p[0] in masks], problems + unpaired
+    else:
+        pairs, clashes = plan_demo_masks(pairs, overwrite)
+        problems += clashes
+    written: list[Path] = []
+    if pairs:
+        pipe = InpaintPipeline(_inpaint_weights(model), device, face=face)
+        notes: list[str] = []  # printed after the progress bar, on stdout: they are not failures
+        if mask is not None:
+            result = run_batch(pairs, lambda src, dst: pipe.inpaint_file(src, dst, mask=masks[src], log=notes.append), "inpainting")
+        else:
+            result = run_batch(pairs, lambda src, dst: pipe.inpaint_file(src, dst, seed=seed, log=notes.append), "inpainting")
+        for line in notes:
+            console.print(f"note: {escape(line)}", highlight=False)
+        written, problems = result.written, problems + result.failures
+    finish_batch(len(written), problems)
+
+
+@eval_app.command("inpaint")
+@friendly_errors
+def eval_inpaint(
+    data: Path = typer.Option(..., "--data", help="Folder of held-out face photos (or one with test/)."),
+    mask_ratio: str = typer.Option(
+        "0.1-0.2,0.2-0.3,0.3-0.4,0.4-0.5", "--mask-ratio", help="Comma-separated hole-share buckets."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of the masks (the same for every method)."),
+    framing: str = typer.Option(
+        "native,crop", "--framing", help="native: each image at its own size through the inpaint pipeline | "
+        "crop: the centre square at the model's size (as in training); comma-separated for both."
+    ),
+    face: str = INPAINT_FACE,
+    model: str = typer.Option(INPAINT_MODEL, "--model", help="Shipped model name or a .safetensors path."),
+    device: str = DEVICE,
+) -> None:
+    """PSNR/SSIM/L1 per mask-ratio bucket: our model vs OpenCV Telea and Navier-Stokes, same masks."""
+    from ganapps.eval.inpaint import FRAMINGS, evaluate_inpainting
+
+    ratios = _mask_ratios(mask_ratio)
+    framings = [f.strip() for f in framing.split(",") if f.strip()]
+    if not framings or any(f not in FRAMINGS for f in framings):
+        raise UsageError(f"--framing {framing}: use native, crop or native,crop")
+    _check_face_mode(face)
+    weights = _inpaint_weights(model)
+    for f in framings:
+        r = report_dataset_warnings(lambda f=f: evaluate_inpainting(weights, data, ratios, seed, device, framing=f, face=face))
+        _print_inpaint_table(r, Path(model).stem)
+
+
+def _print_inpaint_table(r: dict, model_label: str) -> None:
+    """One framing's report as a table: per bucket ours, Telea and Navier-Stokes."""
+    where = f"at their own size, --face {r['face']}" if r["framing"] == "native" else f"centre squares at {r['image_size']} px"
+    table = Table(title=f"inpainting {r['n']} images {where}, mask seed {r['seed']}: "
+                        "PSNR (dB), SSIM, L1 over the whole image (RGB, 8-bit)")  # fmt: skip
+    for col in ("mask ratio", "hole", "method", "PSNR", "SSIM", "L1", "vs Telea"):
+        table.add_column(col, justify="left" if col == "method" else "right")
+    methods = {"ours": model_label, "telea": "cv2 Telea", "ns": "cv2 Navier-Stokes"}
+    for b in r["buckets"]:
+        for i, (key, label) in enumerate(methods.items()):
+            m = b[key]
+            gain = f"{m['psnr'] - b['telea']['psnr']:+.2f}" if key == "ours" else ""
+            bucket = (b["ratio"], f"{100 * b['hole']:.1f}%") if i == 0 else ("", "")
+            table.add_row(*bucket, label, f"{m['psnr']:.2f}", f"{m['ssim']:.4f}", f"{m['l1']:.4f}", gain, end_section=i == 2)
+    console.print(table)

@@ -1,0 +1,113 @@
+"""``ganapps upscale`` and ``eval upscale``: SRResNet and SRGAN, tiled."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from ganapps.errors import UsageError
+
+from .common import DEVICE, HALF, INPUTS, OUTPUT, OVERWRITE, app, check_half, console, eval_app, finish_batch, friendly_errors, plan
+
+
+
+SR_MODELS = ("srgan", "srresnet")
+
+
+def _sr_scale(factor: str) -> int:
+    if factor not in ("x2", "x4"):
+        raise UsageError(f"upscale factor must be x2 or x4, not {factor!r}")
+    return int(factor[1:])
+
+
+def _sr_weights(model: str, scale: int) -> Path:
+    """``srgan``/``srresnet`` → the shipped ``<name>-x<scale>`` file; anything else a path or shipped name."""
+    from ganapps.weights import REGISTRY, resolve, weights_dir
+
+    if model not in SR_MODELS:
+        return resolve(model, "upscale", aliases=SR_MODELS)
+    name = f"{model}-x{scale}"
+    if name not in REGISTRY:
+        raise FileNotFoundError(
+            f"no shipped {name} weights yet (no {weights_dir() / name}.safetensors); "
+            f"train one with 'ganapps train {model}' and pass --model PATH"
+        )
+    return resolve(name)
+
+
+@app.command()
+@friendly_errors
+def upscale(
+    factor: str = typer.Argument(..., help="x2 or x4."),
+    inputs: list[str] = INPUTS,
+    output: Path = OUTPUT,
+    model: str = typer.Option("srgan", "--model", help="srgan | srresnet | a .safetensors PATH"),
+    tile: int = typer.Option(128, "--tile", help="Tile size in input pixels (bounds memory); 0 = whole image at once."),
+    tile_overlap: int = typer.Option(16, "--tile-overlap", help="Input pixels shared by neighbouring tiles (≤ tile/2)."),
+    half: bool = HALF,
+    device: str = DEVICE,
+    overwrite: bool = OVERWRITE,
+) -> None:
+    """Super-resolve images ×2 or ×4 (RGB, RGBA, gray, 16-bit; any size, tiled)."""
+    import time
+
+    from ganapps.pipelines.files import run_batch
+    from ganapps.pipelines.tiling import check_tiling
+    from ganapps.pipelines.upscale import UpscalePipeline
+
+    scale = _sr_scale(factor)
+    try:
+        check_tiling(tile, tile_overlap)
+    except ValueError as e:
+        raise UsageError(f"--tile/--tile-overlap: {e}") from None
+    check_half(half, device)
+    pairs, problems = plan(inputs, output, overwrite)
+    written: list[Path] = []
+    if pairs:
+        pipe = UpscalePipeline(_sr_weights(model, scale), device, "fp16" if half else "auto", tile, tile_overlap)
+        if pipe.scale != scale:
+            raise UsageError(f"{model} upscales ×{pipe.scale}; use 'ganapps upscale x{pipe.scale}' or another --model")
+        start = time.perf_counter()
+        result = run_batch(pairs, pipe.file_stages(), f"upscaling ×{scale}")
+        written, problems = result.written, problems + result.failures
+        if written:
+            console.print(f"{time.perf_counter() - start:.1f} s on {pipe.device}")
+    finish_batch(len(written), problems)
+
+
+@eval_app.command("upscale")
+@friendly_errors
+def eval_upscale(
+    data: list[Path] = typer.Option(..., "--data", help="Benchmark folder of HR images (Set5, Set14, BSD100...); repeat --data."),
+    scale: int = typer.Option(4, "--scale", help="2 or 4."),
+    model: Optional[list[str]] = typer.Option(
+        None, "--model", help="srresnet | srgan | PATH, repeatable (default: the shipped srresnet and srgan)."
+    ),
+    device: str = DEVICE,
+) -> None:
+    """PSNR/SSIM on Y (BT.601, `scale` px border shaved), LR by MATLAB bicubic: the SR papers' table."""
+    from ganapps.eval.sr import bicubic, evaluate_folder
+    from ganapps.pipelines.upscale import UpscalePipeline
+    from ganapps.weights import REGISTRY
+
+    if scale not in (2, 4):
+        raise UsageError(f"--scale must be 2 or 4, not {scale}")
+    names = model or [m for m in SR_MODELS[::-1] if f"{m}-x{scale}" in REGISTRY]
+    methods = {"bicubic": bicubic(scale)}
+    for name in names:
+        pipe = UpscalePipeline(_sr_weights(name, scale), device, precision="fp32")
+        if pipe.scale != scale:
+            raise UsageError(f"--model {name} upscales ×{pipe.scale}, not ×{scale}")
+        methods[Path(name).stem] = pipe.upscale_tensor
+    table = Table(title=f"×{scale} super-resolution: PSNR (dB) / SSIM on Y, {scale} px border shaved, fp32")
+    table.add_column("set")
+    table.add_column("images", justify="right")
+    for label in methods:
+        table.add_column(label, justify="right")
+    for folder in data:
+        scores = evaluate_folder(folder, scale, methods)
+        images = next(iter(scores.values())).images
+        table.add_row(folder.name, str(images), *(f"{s.psnr:.2f} / {s.ssim:.4f}" for s in scores.values()))
+    console.print(table)
