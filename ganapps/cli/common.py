@@ -26,7 +26,12 @@ _state = {"debug": False}
 DEVICE = typer.Option("auto", "--device", help="auto | cpu | cuda")
 OVERWRITE = typer.Option(False, "--overwrite", help="Replace existing outputs.")
 HALF = typer.Option(False, "--half", help="fp16 on a CUDA GPU (CPUs with AMX use bf16 automatically).")
-OUTPUT = typer.Option(..., "-o", "--output", help="Output folder (one PNG per input, same stem), or FILE.png for one input.")
+OUTPUT = typer.Option(
+    ..., "-o", "--output", help="Output folder (one image per input, same stem), or a file for one input: its name says "
+    "the format (.png, .jpg, .webp, .tif, .bmp)."
+)
+FORMAT = typer.Option(None, "--format", help="Format of the files in an output folder: png (default) | jpg | webp | tif | bmp.")
+QUALITY = typer.Option(None, "--quality", min=1, max=100, help="JPEG and WebP quality (default 95).")
 INPUTS = typer.Argument(..., help="Image files, folders or globs.")
 
 
@@ -91,18 +96,23 @@ def report_dataset_warnings(build: Callable):
     return result
 
 
-def plan(inputs: list[str], output: Path, overwrite: bool) -> tuple[list[tuple[Path, Path]], list[str]]:
+def plan(inputs: list[str], output: Path, overwrite: bool, fmt: str | None) -> tuple[list[tuple[Path, Path]], list[str]]:
     """(input, output) pairs for a batch command, and the inputs refused up front."""
     from ganapps.pipelines.files import OutputPlanError, plan_outputs
 
     try:
-        return plan_outputs(inputs, output, overwrite)
+        return plan_outputs(inputs, output, overwrite, fmt)
     except OutputPlanError as e:
         raise UsageError(str(e)) from None
 
 
-def finish_batch(written: int, failures: list[str], what: str = "images") -> None:
-    """Report a batch over user files: failures listed one per line; exit 1 if any failed."""
+def finish_batch(written: int, failures: list[str], what: str = "images", notes: list[str] = ()) -> None:
+    """Report a batch over user files: what the output format dropped, once per reason with its
+    count; failures listed one per line; exit 1 if any failed."""
+    from collections import Counter
+
+    for reason, count in Counter(notes).items():
+        err_console.print(f"[yellow]warning:[/yellow] {count} output{'s' if count > 1 else ''}: {escape(reason)}", highlight=False)
     for line in failures:
         err_console.print(f"[red]failed:[/red] {escape(line)}", highlight=False)
     console.print(f"wrote {written} {what}" + (f", {len(failures)} failed" if failures else ""))

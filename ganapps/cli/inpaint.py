@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ganapps.errors import UsageError
 
-from .common import DEVICE, INPUTS, OUTPUT, OVERWRITE, app, console, eval_app, finish_batch, friendly_errors, plan, report_dataset_warnings
+from .common import DEVICE, FORMAT, QUALITY, INPUTS, OUTPUT, OVERWRITE, app, console, eval_app, finish_batch, friendly_errors, plan, report_dataset_warnings
 
 
 
@@ -69,6 +69,8 @@ def inpaint(
     face: str = INPAINT_FACE,
     model: str = typer.Option(INPAINT_MODEL, "--model", help="Shipped model name or a .safetensors path."),
     device: str = DEVICE,
+    fmt: Optional[str] = FORMAT,
+    quality: Optional[int] = QUALITY,
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Fill the masked part of images; every pixel outside the mask is returned unchanged."""
@@ -80,7 +82,7 @@ def inpaint(
     _check_face_mode(face)
     if mask is not None and not mask.exists():
         raise UsageError(f"--mask {mask}: no such file or folder")
-    pairs, problems = plan(inputs, output, overwrite)
+    pairs, problems = plan(inputs, output, overwrite, fmt)
     if mask is not None:
         masks, unpaired = pair_masks([src for src, _ in pairs], mask)
         pairs, problems = [p for p in pairs if p[0] in masks], problems + unpaired
@@ -88,17 +90,20 @@ def inpaint(
         pairs, clashes = plan_demo_masks(pairs, overwrite)
         problems += clashes
     written: list[Path] = []
+    notes: list[str] = []
     if pairs:
         pipe = InpaintPipeline(_inpaint_weights(model), device, face=face)
-        notes: list[str] = []  # printed after the progress bar, on stdout: they are not failures
-        if mask is not None:
-            result = run_batch(pairs, lambda src, dst: pipe.inpaint_file(src, dst, mask=masks[src], log=notes.append), "inpainting")
-        else:
-            result = run_batch(pairs, lambda src, dst: pipe.inpaint_file(src, dst, seed=seed, log=notes.append), "inpainting")
-        for line in notes:
+        lines: list[str] = []  # the pipeline's notes, printed after the progress bar, on stdout: not failures
+
+        def work(src: Path, dst: Path) -> list[str]:
+            hole = {"mask": masks[src]} if mask is not None else {"seed": seed}
+            return pipe.inpaint_file(src, dst, log=lines.append, quality=quality, **hole)
+
+        result = run_batch(pairs, work, "inpainting")
+        for line in lines:
             console.print(f"note: {escape(line)}", highlight=False)
-        written, problems = result.written, problems + result.failures
-    finish_batch(len(written), problems)
+        written, problems, notes = result.written, problems + result.failures, result.notes
+    finish_batch(len(written), problems, notes=notes)
 
 
 @eval_app.command("inpaint")

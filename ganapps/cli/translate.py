@@ -9,7 +9,7 @@ from rich.table import Table
 
 from ganapps.errors import UsageError
 
-from .common import DEVICE, HALF, INPUTS, OUTPUT, OVERWRITE, app, check_half, console, eval_app, finish_batch, friendly_errors, plan, report_dataset_warnings
+from .common import DEVICE, FORMAT, QUALITY, HALF, INPUTS, OUTPUT, OVERWRITE, app, check_half, console, eval_app, finish_batch, friendly_errors, plan, report_dataset_warnings
 
 
 
@@ -51,6 +51,8 @@ def translate(
     size: Optional[int] = typer.Option(None, "--size", help="Processing size of the shorter side (default: the training size)."),
     half: bool = HALF,
     device: str = DEVICE,
+    fmt: Optional[str] = FORMAT,
+    quality: Optional[int] = QUALITY,
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Translate images: horse ↔ zebra, facade label map → photo, line drawing → photo."""
@@ -61,15 +63,16 @@ def translate(
     if size is not None and size < 8:
         raise UsageError(f"--size must be at least 8, not {size}")
     check_half(half, device)
-    pairs, problems = plan(inputs, output, overwrite)
+    pairs, problems = plan(inputs, output, overwrite, fmt)
     written: list[Path] = []
+    notes: list[str] = []
     if pairs:
         pipe = TranslatePipeline(_translation_weights(task, model), device, precision="fp16" if half else "auto")
-        result = run_batch(pairs, pipe.file_stages(size), "translating")
-        written, problems = result.written, problems + result.failures
+        result = run_batch(pairs, pipe.file_stages(size, quality), "translating")
+        written, problems, notes = result.written, problems + result.failures, result.notes
         if written:
             console.print(f"{len(written) / max(result.model_seconds, 1e-9):.2f} img/s on {pipe.device} (model time only)")
-    finish_batch(len(written), problems)
+    finish_batch(len(written), problems, notes=notes)
 
 
 @eval_app.command("translate")

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from ganapps.errors import UsageError
 
-from .common import DEVICE, HALF, INPUTS, OUTPUT, OVERWRITE, app, check_half, console, eval_app, finish_batch, friendly_errors, plan
+from .common import DEVICE, FORMAT, QUALITY, HALF, INPUTS, OUTPUT, OVERWRITE, app, check_half, console, eval_app, finish_batch, friendly_errors, plan
 
 
 
@@ -48,6 +48,8 @@ def upscale(
     tile_overlap: int = typer.Option(16, "--tile-overlap", help="Input pixels shared by neighbouring tiles (≤ tile/2)."),
     half: bool = HALF,
     device: str = DEVICE,
+    fmt: Optional[str] = FORMAT,
+    quality: Optional[int] = QUALITY,
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Super-resolve images ×2 or ×4 (RGB, RGBA, gray, 16-bit; any size, tiled)."""
@@ -63,18 +65,19 @@ def upscale(
     except ValueError as e:
         raise UsageError(f"--tile/--tile-overlap: {e}") from None
     check_half(half, device)
-    pairs, problems = plan(inputs, output, overwrite)
+    pairs, problems = plan(inputs, output, overwrite, fmt)
     written: list[Path] = []
+    notes: list[str] = []
     if pairs:
         pipe = UpscalePipeline(_sr_weights(model, scale), device, "fp16" if half else "auto", tile, tile_overlap)
         if pipe.scale != scale:
             raise UsageError(f"{model} upscales ×{pipe.scale}; use 'ganapps upscale x{pipe.scale}' or another --model")
         start = time.perf_counter()
-        result = run_batch(pairs, pipe.file_stages(), f"upscaling ×{scale}")
-        written, problems = result.written, problems + result.failures
+        result = run_batch(pairs, pipe.file_stages(quality), f"upscaling ×{scale}")
+        written, problems, notes = result.written, problems + result.failures, result.notes
         if written:
             console.print(f"{time.perf_counter() - start:.1f} s on {pipe.device}")
-    finish_batch(len(written), problems)
+    finish_batch(len(written), problems, notes=notes)
 
 
 @eval_app.command("upscale")

@@ -204,23 +204,69 @@ def png_pixels(rgb: np.ndarray, alpha: np.ndarray | None = None, bit_depth: int 
     return (a * scale + 0.5).astype(dtype)
 
 
-def png_bytes(pixels: np.ndarray) -> bytes:
-    """Encode an array from :func:`png_pixels` as PNG."""
-    ok, buf = cv2.imencode(".png", pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
+@dataclass(frozen=True)
+class OutputFormat:
+    """What a file format can hold: transparency, 16-bit samples; lossy ones take a quality."""
+
+    name: str
+    alpha: bool
+    deep: bool  # 16-bit samples
+    quality_flag: int | None = None  # OpenCV's quality parameter for lossy formats
+
+
+OUTPUT_FORMATS = {
+    ".png": OutputFormat("PNG", alpha=True, deep=True),
+    ".tif": OutputFormat("TIFF", alpha=True, deep=True),
+    ".tiff": OutputFormat("TIFF", alpha=True, deep=True),
+    ".webp": OutputFormat("WebP", alpha=True, deep=False, quality_flag=cv2.IMWRITE_WEBP_QUALITY),
+    ".jpg": OutputFormat("JPEG", alpha=False, deep=False, quality_flag=cv2.IMWRITE_JPEG_QUALITY),
+    ".jpeg": OutputFormat("JPEG", alpha=False, deep=False, quality_flag=cv2.IMWRITE_JPEG_QUALITY),
+    ".bmp": OutputFormat("BMP", alpha=True, deep=False),
+}
+DEFAULT_QUALITY = 95  # JPEG/WebP: visually lossless for photos at a fraction of PNG's size
+
+
+def output_format(path: str | os.PathLike) -> OutputFormat:
+    """The format a file name asks for (by its suffix), or a ValueError naming those we write."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in OUTPUT_FORMATS:
+        raise ValueError(f"{path}: cannot write {suffix or 'a file without suffix'}; use .png, .jpg, .webp, .tif or .bmp")
+    return OUTPUT_FORMATS[suffix]
+
+
+def encode_pixels(pixels: np.ndarray, path: str | os.PathLike, quality: int | None = None) -> tuple[bytes, list[str]]:
+    """Encode an array from :func:`png_pixels` in the format of ``path``; returns the bytes and
+    notes on what the format could not hold (transparency is flattened onto white, 16-bit samples
+    rounded to 8), each a reason without the file name, so a batch can count them."""
+    fmt, notes = output_format(path), []
+    if pixels.shape[2] == 4 and not fmt.alpha:
+        top = 65535 if pixels.dtype == np.uint16 else 255
+        a = pixels[:, :, 3:].astype(np.float32) / top
+        pixels = (pixels[:, :, :3] * a + top * (1 - a) + 0.5).astype(pixels.dtype)
+        notes.append(f"{fmt.name} holds no transparency: flattened onto white")
+    if pixels.dtype == np.uint16 and not fmt.deep:
+        pixels = ((pixels.astype(np.uint32) + 128) // 257).astype(np.uint8)
+        notes.append(f"{fmt.name} holds 8 bits per sample: 16-bit output rounded to 8 (use .png or .tif to keep 16)")
+    params = [fmt.quality_flag, quality or DEFAULT_QUALITY] if fmt.quality_flag is not None else []
+    ok, buf = cv2.imencode(Path(path).suffix.lower(), pixels[:, :, 0] if pixels.shape[2] == 1 else pixels, params)
     if not ok:
-        raise OSError("PNG encoding failed")
-    return buf.tobytes()
+        raise OSError(f"{fmt.name} encoding failed")
+    return buf.tobytes(), notes
 
 
-def encode_png(rgb: np.ndarray, alpha: np.ndarray | None = None, bit_depth: int = 8, gray: bool = False) -> bytes:
-    """Float RGB in [0, 1] (+ alpha) → PNG bytes at 8 or 16 bits; ``gray`` writes one channel."""
-    return png_bytes(png_pixels(rgb, alpha, bit_depth, gray))
+def write_pixels(path: str | os.PathLike, pixels: np.ndarray, quality: int | None = None) -> list[str]:
+    """Atomically write an array from :func:`png_pixels` in the format its name asks for; returns
+    the notes of :func:`encode_pixels`."""
+    data, notes = encode_pixels(pixels, path, quality)
+    atomic_write_bytes(path, data)
+    return notes
 
 
-def write_image(path: str | os.PathLike, image: Image, bit_depth: int | None = None) -> None:
-    """Atomically write ``image`` as PNG (16-bit if the source was, unless told otherwise)."""
+def write_image(path: str | os.PathLike, image: Image, bit_depth: int | None = None, quality: int | None = None) -> list[str]:
+    """Atomically write ``image`` in the format its name asks for (16-bit where the source was and
+    the format can hold it, unless told otherwise); returns notes on what the format dropped."""
     depth = bit_depth or (16 if image.bit_depth > 8 else 8)
-    atomic_write_bytes(path, encode_png(image.rgb, image.alpha, depth, image.gray))
+    return write_pixels(path, png_pixels(image.rgb, image.alpha, depth, image.gray), quality)
 
 
 def to_tensor(rgb: np.ndarray) -> torch.Tensor:

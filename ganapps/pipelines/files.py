@@ -1,9 +1,10 @@
 """Batch processing of user files: map inputs to outputs, keep going past bad files, list failures.
 
-Shared by ``translate``, ``upscale`` and ``inpaint``: one PNG per input with the input's stem in an
-output folder, or ``-o FILE.png`` for a single input. An existing output is never overwritten
-without ``overwrite=True``, an output may never be one of the inputs, and each output is written
-atomically by the per-file function (see :func:`ganapps.data.io.write_image`).
+Shared by ``translate``, ``upscale`` and ``inpaint``: one image per input with the input's stem in
+an output folder (PNG, or ``--format``), or ``-o FILE`` (``.png``, ``.jpg``, ...) for a single
+input. An existing output is never overwritten without ``overwrite=True``, an output may never be
+one of the inputs, and each output is written atomically by the per-file function (see
+:func:`ganapps.data.io.write_image`).
 
 A job given as :class:`Stages` (read, run, write) is pipelined: one helper thread decodes the next
 inputs and encodes the previous outputs while the model runs on the calling thread. OpenCV's
@@ -22,7 +23,7 @@ from typing import Any, Callable
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ganapps.data.io import expand_inputs
+from ganapps.data.io import OUTPUT_FORMATS, expand_inputs
 
 
 class OutputPlanError(ValueError):
@@ -33,6 +34,7 @@ class OutputPlanError(ValueError):
 class BatchResult:
     written: list[Path] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # one line each: "path: reason"
+    notes: list[str] = field(default_factory=list)  # what outputs' formats dropped, one reason per file
     model_seconds: float = 0.0  # time in :attr:`Stages.run` (model only), for img/s reports
 
 
@@ -43,7 +45,7 @@ class Stages:
 
     read: Callable[[Path], Any]
     run: Callable[[list[Any]], list[Any]]
-    write: Callable[[Path, Any], None]
+    write: Callable[[Path, Any], list[str] | None]  # returns notes on what the output format dropped
     batch_size: int = 1
 
 
@@ -59,22 +61,32 @@ def check_writable(folder: Path, output: Path) -> None:
         raise OutputPlanError(f"-o {output}: cannot write there, no permission to write in {probe}")
 
 
-def plan_outputs(inputs: list[str], output: Path, overwrite: bool = False) -> tuple[list[tuple[Path, Path]], list[str]]:
-    """Expand ``inputs`` and pair each image with its output path; returns (pairs, problems)."""
+def plan_outputs(
+    inputs: list[str], output: Path, overwrite: bool = False, fmt: str | None = None
+) -> tuple[list[tuple[Path, Path]], list[str]]:
+    """Expand ``inputs`` and pair each image with its output path; returns (pairs, problems).
+
+    ``output`` is a file whose name says the format (``photo.jpg``) for one input, or a folder,
+    where each output is ``STEM.<fmt>`` (PNG unless ``fmt`` names another format)."""
     paths, problems = expand_inputs(inputs)
     if not paths and not problems:
         raise OutputPlanError("no input given")
-    single_file = output.suffix.lower() == ".png" and not output.is_dir()
+    single_file = output.suffix.lower() in OUTPUT_FORMATS and not output.is_dir()
     if single_file and len(paths) + len(problems) > 1:
         raise OutputPlanError(f"-o {output} names one file, but {len(paths) + len(problems)} inputs were given; use a folder")
-    if not single_file and output.suffix and not output.is_dir() and output.suffix.lower() != ".png":
-        raise OutputPlanError(f"-o {output}: outputs are PNG; give a .png file name or a folder")
+    if not single_file and output.suffix and not output.is_dir():
+        raise OutputPlanError(f"-o {output}: not an image name we write (.png, .jpg, .webp, .tif, .bmp) nor a folder")
+    if single_file and fmt is not None:
+        raise OutputPlanError(f"-o {output} names the format; --format is for output folders")
+    suffix = "." + (fmt or "png").lower().lstrip(".")
+    if suffix not in OUTPUT_FORMATS:
+        raise OutputPlanError(f"--format {fmt}: use png, jpg, webp, tif or bmp")
     check_writable(output.parent if single_file else output, output)
     pairs: list[tuple[Path, Path]] = []
     inputs_resolved = {p.resolve() for p in paths}
     seen: dict[Path, Path] = {}
     for p in paths:
-        target = output if single_file else output / f"{p.stem}.png"
+        target = output if single_file else output / f"{p.stem}{suffix}"
         if target.resolve() in inputs_resolved:
             problems.append(f"{p}: output {target} would overwrite an input; choose another -o")
             continue
@@ -114,7 +126,7 @@ def run_batch(
         for src, dst in pairs:
             try:
                 dst.parent.mkdir(parents=True, exist_ok=True)
-                work(src, dst)
+                result.notes += work(src, dst) or []
                 result.written.append(dst)
             except expected_errors as e:
                 result.failures.append(_failure(src, e))
@@ -129,6 +141,7 @@ def _run_stages(
     and encodes group ``k - 1``. Writes are awaited one group behind, so at most two groups of
     results are held in memory however slow the disk."""
     outcome: dict[int, Path | str] = {}  # pair index → written output, or failure line
+    notes: list[str] = []
     model_seconds = 0.0
 
     def read_group(indices: range) -> list[tuple[int, Any]]:
@@ -143,12 +156,12 @@ def _run_stages(
     def write(i: int, result: Any) -> None:
         dst = pairs[i][1]
         dst.parent.mkdir(parents=True, exist_ok=True)
-        stages.write(dst, result)
+        return stages.write(dst, result) or []
 
     def settle(writes: list[tuple[int, Future]]) -> None:
         for i, future in writes:
             try:
-                future.result()
+                notes.extend(future.result())
                 outcome[i] = pairs[i][1]
             except expected as e:
                 outcome[i] = _failure(pairs[i][0], e)
@@ -173,7 +186,7 @@ def _run_stages(
             settle(writing)
             writing = [(i, io.submit(write, i, result)) for i, result in results]
         settle(writing)
-    result = BatchResult(model_seconds=model_seconds)
+    result = BatchResult(notes=notes, model_seconds=model_seconds)
     for i in sorted(outcome):
         (result.written if isinstance(outcome[i], Path) else result.failures).append(outcome[i])
     return result

@@ -232,10 +232,13 @@ class InpaintPipeline:
         alpha = None if image.alpha is None else image.alpha.copy()
         return Image(rgb, alpha, image.bit_depth, image.gray)
 
-    def inpaint_file(self, src: Path, dst: Path, mask: Path | None = None, seed: int = 0, log: Log | None = None) -> None:
+    def inpaint_file(
+        self, src: Path, dst: Path, mask: Path | None = None, seed: int = 0, log: Log | None = None, quality: int | None = None
+    ) -> list[str]:
         """Read ``src``, fill the hole of ``mask`` (without one: of :func:`demo_mask` for ``seed``,
-        also written, to :func:`mask_path_for`), write ``dst`` as PNG at ``src``'s bit depth;
-        ``log`` gets the pipeline's notes, prefixed with ``src``."""
+        also written, as PNG, to :func:`mask_path_for`), write ``dst`` in the format its name asks
+        for at ``src``'s bit depth where it can; ``log`` gets the pipeline's notes, prefixed with
+        ``src``. Returns notes on what the output format dropped."""
         image = read_image(src)
         try:
             hole = read_mask(mask) if mask is not None else demo_mask(image.size, seed, src.stem)
@@ -245,4 +248,4 @@ class InpaintPipeline:
         filled = self(image, hole, None if log is None else lambda line: log(f"{src}: {line}"))
         if mask is None:  # written once the fill has worked, so a failure leaves no file behind
             write_png(mask_path_for(dst), hole.astype(np.uint8) * 255)
-        write_image(dst, filled)
+        return write_image(dst, filled, quality=quality)

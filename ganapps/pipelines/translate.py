@@ -151,7 +151,8 @@ class TranslatePipeline:
     def __call__(self, image: Image, size: int | None = None) -> Image:
         return self.translate_many([image], size)[0]
 
-    def file_stages(self, size: int | None = None) -> Stages:
-        """Decode, translate (``batch_size`` images at a time), encode: the job of ``ganapps
-        translate`` for :func:`~ganapps.pipelines.files.run_batch`."""
-        return Stages(read_image, functools.partial(self.translate_many, size=size), write_image, self.batch_size)
+    def file_stages(self, size: int | None = None, quality: int | None = None) -> Stages:
+        """Decode, translate (``batch_size`` images at a time), encode in the format each output's
+        name asks for: the job of ``ganapps translate`` for :func:`~ganapps.pipelines.files.run_batch`."""
+        write = functools.partial(write_image, quality=quality)
+        return Stages(read_image, functools.partial(self.translate_many, size=size), write, self.batch_size)

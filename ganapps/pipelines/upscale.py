@@ -8,6 +8,7 @@ the same tiles, as a fourth channel, so it stays aligned. The output is produced
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Iterator
 
@@ -15,10 +16,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ganapps.core.checkpoint import atomic_write_bytes
 from ganapps.core.device import autocast_dtype, tune_backends
 from ganapps.data.degrade import imresize
-from ganapps.data.io import Image, from_tensor, png_bytes, png_pixels, read_image, to_tensor
+from ganapps.data.io import Image, from_tensor, png_pixels, read_image, to_tensor, write_pixels
 from ganapps.nets.rrdbnet import RRDBNet
 from ganapps.nets.srresnet import SRResNet
 
@@ -101,17 +101,14 @@ class UpscalePipeline:
             pixels[top : top + len(rows)] = png_pixels(rows, alpha_rows, depth, image.gray)
         return pixels
 
-    def upscale_file(self, src: str | Path, dst: str | Path) -> None:
-        """Read ``src``, upscale, write ``dst`` as PNG (16-bit if ``src`` was deeper than 8 bits)."""
-        write_pixels(dst, self.pixels(read_image(src)))
+    def upscale_file(self, src: str | Path, dst: str | Path, quality: int | None = None) -> list[str]:
+        """Read ``src``, upscale, write ``dst`` in the format its name asks for (16-bit where ``src``
+        was deeper than 8 bits and the format can hold it); returns notes on what the format dropped."""
+        return write_pixels(dst, self.pixels(read_image(src)), quality)
 
-    def file_stages(self) -> Stages:
+    def file_stages(self, quality: int | None = None) -> Stages:
         """Decode, upscale, encode: the job of ``ganapps upscale`` for
         :func:`~ganapps.pipelines.files.run_batch` (one image at a time; tiles are batched inside).
         While one output is encoded the next is computed, so two output arrays may be held."""
-        return Stages(read_image, lambda images: [self.pixels(im) for im in images], write_pixels)
-
-
-def write_pixels(dst: str | Path, pixels: np.ndarray) -> None:
-    """Encode an array from :meth:`UpscalePipeline.pixels` as PNG and write it atomically."""
-    atomic_write_bytes(dst, png_bytes(pixels))
+        write = functools.partial(write_pixels, quality=quality)
+        return Stages(read_image, lambda images: [self.pixels(im) for im in images], write)
