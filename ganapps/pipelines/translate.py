@@ -38,6 +38,7 @@ from ganapps.nets.blocks import pad_to_stride
 
 from .base import forward, load_net
 from .files import Stages
+from .memory import ActivationBudget
 
 MAX_SIDE = 1024  # default cap on the processed longer side (CPU time grows with the pixel count)
 
@@ -111,6 +112,8 @@ class TranslatePipeline:
         self.batch_size, self.max_side = batch_size, max_side
         photo_to_photo = self.spec.get("model") == "cyclegan" and self.input_kind == "photo"
         self.keep_detail = photo_to_photo if keep_detail is None else keep_detail
+        stride = self.net.stride
+        self.budget = ActivationBudget(self.net, 3, self.dtype, probe=-(-max(64, self.net.min_side) // stride) * stride)
 
     @torch.inference_mode()
     def run(self, x: Tensor) -> Tensor:
@@ -137,6 +140,9 @@ class TranslatePipeline:
             idx = [i for i, p in enumerate(plans) if p == hw]
             for start in range(0, len(idx), self.batch_size):
                 chunk = idx[start : start + self.batch_size]
+                padded = [-(-max(side, self.net.min_side) // self.net.stride) * self.net.stride for side in hw]
+                what = f"translating {len(chunk)} × {hw[1]}×{hw[0]} px"
+                self.budget.check(len(chunk) * padded[0] * padded[1], self.device, what, "use a smaller --size")
                 prepared = [self._prepare(images[i], hw) for i in chunk]
                 x = torch.cat([to_tensor(p) for p in prepared])
                 for i, small, y in zip(chunk, prepared, self.run(x)):

@@ -24,6 +24,7 @@ from ganapps.nets.srresnet import SRResNet
 
 from .base import forward, load_net
 from .files import Stages
+from .memory import ActivationBudget, check_fits
 from .tiling import check_tiling, tiled, tiled_bands
 
 SR_NETS = (SRResNet, RRDBNet)  # nets that map an image to one ``net.scale`` times larger
@@ -56,10 +57,14 @@ class UpscalePipeline:
         tune_backends(self.device)  # every tile has the same shape
         self.dtype = autocast_dtype(self.device, precision)
         self.tile, self.tile_overlap, self.tile_batch = tile, tile_overlap, tile_batch
+        self.budget = ActivationBudget(self.net, 3, self.dtype)
 
     @torch.inference_mode()
     def _run(self, tiles: Tensor) -> Tensor:
         """A batch of tiles (RGB, or RGBA with alpha last) → upscaled, back on the CPU in float32."""
+        n, _, h, w = tiles.shape
+        advice = "use tiles (--tile 128, the default)" if self.tile == 0 else "use a smaller --tile"
+        self.budget.check(n * h * w, self.device, f"upscaling {n} × {w}×{h} px at once", advice)
         t = tiles.to(self.device)
         out = forward(self.net, t[:, :3], self.dtype)
         if t.shape[1] == 4:
@@ -96,6 +101,7 @@ class UpscalePipeline:
         depth = 16 if image.bit_depth > 8 else 8
         channels = 4 if image.alpha is not None else 1 if image.gray else 3  # gray+alpha is written as RGBA
         h, w = (self.scale * n for n in image.size)
+        check_fits(h * w * channels * depth // 8, torch.device("cpu"), f"the {w}×{h} output", "upscale a smaller image (or x2)")
         pixels = np.empty((h, w, channels), np.uint16 if depth == 16 else np.uint8)
         for top, rows, alpha_rows in self._bands(image):
             pixels[top : top + len(rows)] = png_pixels(rows, alpha_rows, depth, image.gray)
