@@ -26,11 +26,12 @@ from ganapps.core.losses import get_loss
 from ganapps.core.trainer import TrainConfig, Trainer
 from ganapps.nets.patchgan import PatchGANConfig, PatchGANDiscriminator
 from ganapps.nets.resnet_gen import ResNetGenerator, ResNetGeneratorConfig
+from ganapps.core.task import Task
 
 GLOBAL_BATCH, STEPS = 8, 3
 
 
-class PairsTask:
+class PairsTask(Task):
     name = "pairs"
 
     def __init__(self) -> None:

@@ -8,7 +8,6 @@ found becomes a case in ``REGRESSIONS`` below.
 """
 from __future__ import annotations
 
-import io
 import os
 import struct
 import zlib

@@ -13,11 +13,12 @@ from ganapps.core.losses import get_loss
 from ganapps.core.trainer import CHECKPOINT, TrainConfig, Trainer, TrainingDiverged, lr_factor
 from ganapps.data.idx import IDXImages
 from ganapps.tasks.dcgan import DCGANConfig, DCGANTask
+from ganapps.core.task import Task
 
 TARGET_MEAN, TARGET_STD = torch.tensor([3.0, -2.0]), 0.5
 
 
-class ToyTask:
+class ToyTask(Task):
     """A GAN on points: learn N((3, -2), 0.5²) from N(0, 1) noise. Small enough to train in seconds."""
 
     name = "toy"

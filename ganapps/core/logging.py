@@ -127,3 +127,22 @@ def plot_curves(records: list[dict[str, Any]], path: str | os.PathLike, val: lis
     fig.savefig(tmp, dpi=100)
     plt.close(fig)
     os.replace(tmp, path)
+
+
+def progress_bar(enabled: bool):
+    """The training progress bar: steps done, time left, and :func:`bar_text`'s figures."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        TextColumn("{task.fields[info]}"), disable=not enabled,
+    )
+
+
+def bar_text(epoch: int, total_epochs: int, step: int, m: dict[str, float]) -> str:
+    """One log point's figures: epoch, step, losses, D accuracy, speed."""
+    acc = ""
+    if "d_acc_real" in m:
+        acc = f" D acc real/fake {100 * m['d_acc_real']:.0f}%/{100 * m['d_acc_fake']:.0f}%"
+    d = f"D {m['d_loss']:.3f} " if "d_loss" in m else ""
+    return f"epoch {epoch + 1}/{total_epochs} step {step} {d}G {m.get('g_loss', float('nan')):.3f}{acc} {m['img_s']:.0f} img/s"

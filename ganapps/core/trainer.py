@@ -34,105 +34,33 @@ import json
 import math
 import random
 import shutil
-import signal
-import threading
 import time
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Iterator, Protocol
+from typing import Any, Iterator
 
 import numpy as np
 import torch
 from torch import Tensor, nn
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import DataLoader, Dataset
 
 from . import distributed as ddp
-from .checkpoint import CheckpointError, load_state, load_weights, save_state, save_weights
+from .checkpoint import load_state, save_state, save_weights
 from .device import autocast, autocast_dtype, resolve_device, tune_backends
-from .logging import MetricsLog, image_grid, plot_curves, write_gif, write_png
+from .logging import MetricsLog, bar_text, image_grid, plot_curves, progress_bar, write_gif, write_png
+from .run_config import EpochSampler, TrainConfig, check_same_run, lr_factor
+from .task import Task
+from .stop import stop_on_signal
+from .training_state import init_generators, restore_training_state, training_state
+
+__all__ = ["CHECKPOINT", "Task", "TrainConfig", "Trainer", "TrainingDiverged", "lr_factor"]
 
 CHECKPOINT = "checkpoint.safetensors"
 
 
-class Task(Protocol):
-    """What a task head provides. Images are float NCHW in [-1, 1]."""
-
-    name: str
-    generators: dict[str, nn.Module]
-    discriminators: dict[str, nn.Module]
-
-    def optimizers(self) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer | None]:
-        """(generator optimizer, discriminator optimizer or None without discriminators)."""
-
-    def generate(self, batch: Any) -> Any:
-        """Run the generators on a batch; the result feeds both the D and the G step."""
-
-    def d_loss(self, batch: Any, fake: Any) -> tuple[Tensor, dict[str, float]]:
-        """Discriminator loss (``fake`` arrives detached) and logs incl. ``d_acc_real/_fake``."""
-
-    def g_loss(self, batch: Any, fake: Any) -> tuple[Tensor, dict[str, float]]:
-        """Generator loss and logs."""
-
-    def samples(self, generators: dict[str, nn.Module]) -> Tensor:
-        """Images for the sample grid, from fixed inputs, so epochs can be compared."""
-
-    def exports(self) -> dict[str, str]:
-        """Weights to write at each epoch end: file stem → generator name."""
-
-    def weights_metadata(self, stem: str) -> dict[str, Any]:
-        """Extra metadata for the exported file ``stem`` (task, image size, direction, ...)."""
-
-
 class TrainingDiverged(RuntimeError):
     """A loss became NaN/inf; the last good checkpoint is kept."""
-
-
-@dataclass
-class TrainConfig:
-    """Knobs shared by every task; paper defaults live in each task's own config."""
-
-    out: Path
-    epochs: int | None = None
-    iters: int | None = None
-    batch_size: int = 64
-    seed: int = 0
-    device: str = "auto"
-    precision: str = "auto"  # auto | fp32 | bf16 | fp16
-    lr_schedule: str = "constant"  # constant | linear (constant, then linear to 0) | cosine
-    decay_start: float = 0.5  # fraction of training after which "linear" starts decaying
-    d_steps: int = 1  # discriminator updates per generator update (5 for WGAN-GP)
-    ema: float | None = None  # e.g. 0.999: keep an exponential moving average of G
-    log_every: int = 20
-    checkpoint_every: int = 500
-    checkpoint_minutes: float = 10.0  # also checkpoint when this long has passed since the last one
-    num_workers: int = 0
-    channels_last: bool = False
-    compile: bool = False  # torch.compile every net (first steps slow while it compiles)
-    progress: bool = True
-    init: list[Path] = field(default_factory=list)  # exported generator files to start a new run from
-    extra: dict[str, Any] = field(default_factory=dict)  # task config, recorded in run.json
-
-
-class EpochSampler(Sampler[int]):
-    """A fresh permutation per epoch from ``(seed, epoch)``: the data order is a pure function of
-    the step, so a resumed run sees exactly the batches an uninterrupted run would. Under DDP each
-    rank takes every ``world``-th index, so the ranks' batches together form the global batch."""
-
-    def __init__(self, n: int, seed: int, epoch: int, rank: int = 0, world: int = 1, skip: int = 0):
-        self.n, self.seed, self.epoch, self.rank, self.world, self.skip = n, seed, epoch, rank, world, skip
-
-    def _indices(self) -> list[int]:
-        g = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
-        perm = torch.randperm(self.n, generator=g)
-        usable = self.n - self.n % self.world
-        return perm[:usable][self.rank :: self.world][self.skip :].tolist()
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._indices())
-
-    def __len__(self) -> int:
-        return max(0, self.n // self.world - self.skip)
 
 
 def _to_device(batch: Any, device: torch.device, channels_last: bool) -> Any:
@@ -156,18 +84,6 @@ def _detached(x: Any) -> Any:
     if isinstance(x, (list, tuple)):
         return type(x)(_detached(v) for v in x)
     return x
-
-
-def lr_factor(schedule: str, step: int, total: int, decay_start: float) -> float:
-    """Multiplier of the base learning rate at ``step`` of ``total``."""
-    if schedule == "constant":
-        return 1.0
-    if schedule == "linear":  # CycleGAN: constant for the first part, then linearly to zero
-        start = int(decay_start * total)
-        return 1.0 if step < start else max(0.0, 1.0 - (step - start) / max(1, total - start))
-    if schedule == "cosine":
-        return 0.5 * (1 + math.cos(math.pi * min(step, total) / max(1, total)))
-    raise ValueError(f"unknown lr schedule {schedule!r}; use constant, linear or cosine")
 
 
 class Trainer:
@@ -228,33 +144,8 @@ class Trainer:
         self.val_log = MetricsLog(self.out / "val.jsonl")
 
     def init_generators(self, paths: list[Path]) -> list[str]:
-        """Load exported generator weights (``--init``) into the matching generators of a new run;
-        returns the names loaded. A file is matched by the generator name in its metadata, else by
-        its file stem or direction against the task's exports, else to the only generator; its
-        architecture and configuration must equal the run's, or a one-line error says what differs.
-        """
-        from ganapps.nets import spec_of
-
-        exports, loaded = self.task.exports(), []
-        for path in map(Path, paths):
-            tensors, spec = load_weights(path)
-            name = spec.get("generator") or exports.get(path.stem) or exports.get(f"generator_{spec.get('direction')}")
-            if name is None and len(self.task.generators) == 1:
-                name = next(iter(self.task.generators))
-            if name not in self.task.generators:
-                raise CheckpointError(f"{path}: cannot tell which of {', '.join(self.task.generators)} it initialises")
-            net = ddp.unwrap(self.task.generators[name])
-            want = spec_of(net)
-            if (spec.get("arch"), spec.get("config")) != (want["arch"], want["config"]):
-                diff = sorted(k for k in want["config"] if (spec.get("config") or {}).get(k) != want["config"][k])
-                raise CheckpointError(
-                    f"{path}: a {spec.get('arch')} that differs from this run's {name} in {', '.join(diff) or 'architecture'}"
-                )
-            net.load_state_dict({k: t.float() if t.is_floating_point() else t for k, t in tensors.items()})
-            loaded.append(name)
-        for name, avg in self.ema.items():
-            avg.load_state_dict(ddp.unwrap(self.task.generators[name]).state_dict())
-        return loaded
+        """Load exported generator weights (``--init``) into a new run; see :func:`init_generators`."""
+        return init_generators(self, paths)
 
     # ------------------------------------------------------------------ one adversarial step
     @contextlib.contextmanager
@@ -351,7 +242,7 @@ class Trainer:
         if resume:
             if not ckpt.exists():
                 raise FileNotFoundError(f"--resume: no checkpoint in {self.out}")
-            self._check_same_run()
+            check_same_run(self.out, self.cfg)
             self._load(ckpt)
         elif ckpt.exists():
             raise FileExistsError(f"{self.out} already holds a training run; pass --resume or choose another --out")
@@ -371,7 +262,7 @@ class Trainer:
         count, t0, start_step, last_logged = 0, time.perf_counter(), self.step, {}
         t_log = t_saved = t0
         stopped = False
-        with self._progress() as bar, self._stop_on_signal() as requested:
+        with progress_bar(self.cfg.progress and self.dist.is_main) as bar, stop_on_signal() as requested:
             task_id = bar.add_task("train", total=self.total_steps, completed=self.step, info="")
             while self.step < stop:
                 epoch, in_epoch = divmod(self.step, self.steps_per_epoch)
@@ -392,7 +283,7 @@ class Trainer:
                                        "lr": self.sched_g.get_last_lr()[0], "time": now - t0}
                         if self.dist.is_main:
                             self.metrics.write(last_logged)
-                        bar.update(task_id, completed=self.step, info=self._bar_text(epoch, last_logged))
+                        bar.update(task_id, completed=self.step, info=bar_text(epoch, self.total_epochs, self.step, last_logged))
                         sums.clear()
                         count, t_log = 0, now
                         # every rank stops at the same step: a signal seen by any of them counts
@@ -420,53 +311,6 @@ class Trainer:
             "stopped": stopped,  # by SIGTERM/SIGINT, checkpointed: continue with --resume
         }
 
-    @contextlib.contextmanager
-    def _stop_on_signal(self) -> Iterator[threading.Event]:
-        """SIGTERM or SIGINT (Ctrl-C) during training asks for a clean stop: the loop finishes its
-        step, reaches the next log point, checkpoints and returns, so a session can end a run
-        minutes before it is cut off and the next one goes on with ``--resume``. A second
-        signal interrupts at once, as usual."""
-        requested = threading.Event()
-        if threading.current_thread() is not threading.main_thread():
-            yield requested
-            return
-        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-
-        def ask(sig: int, frame: Any) -> None:
-            if requested.is_set():
-                raise KeyboardInterrupt
-            requested.set()
-
-        for sig in previous:
-            signal.signal(sig, ask)
-        try:
-            yield requested
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-
-    def _bar_text(self, epoch: int, m: dict[str, float]) -> str:
-        acc = ""
-        if "d_acc_real" in m:
-            acc = f" D acc real/fake {100 * m['d_acc_real']:.0f}%/{100 * m['d_acc_fake']:.0f}%"
-        d = f"D {m['d_loss']:.3f} " if "d_loss" in m else ""
-        return (
-            f"epoch {epoch + 1}/{self.total_epochs} step {self.step} "
-            f"{d}G {m.get('g_loss', float('nan')):.3f}{acc} {m['img_s']:.0f} img/s"
-        )
-
-    def _progress(self):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        return Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            TextColumn("{task.fields[info]}"),
-            disable=not (self.cfg.progress and self.dist.is_main),
-        )
-
     # ------------------------------------------------------------------- outputs and state
     def generators_for_inference(self) -> dict[str, nn.Module]:
         """EMA generators when EMA is on, else the live ones (unwrapped from DDP)."""
@@ -484,8 +328,6 @@ class Trainer:
 
     def _validate(self, epoch: int, exported: list[Path]) -> None:
         """Score the epoch's generators on the task's held-out data; keep their weights if scored."""
-        if not hasattr(self.task, "validate"):
-            return
         gens = self.generators_for_inference()
         modes = {k: g.training for k, g in gens.items()}
         for g in gens.values():
@@ -527,86 +369,16 @@ class Trainer:
             paths.append(path)
         return paths
 
-    RESUME_MUST_MATCH = ("batch_size", "seed", "lr_schedule", "decay_start", "d_steps", "ema", "extra")
-    RESUME_MAY_CHANGE = ("data", "judge")  # keys of ``extra``: where the data lives, who scores it
-
-    def _check_same_run(self) -> None:
-        """``--resume`` continues *this* run: a flag that changes its schedule or its nets (another
-        batch size, seed, task option, a shorter length) is refused in one line naming what differs,
-        rather than silently training a different run from the checkpoint. A longer ``--iters`` or
-        ``--epochs`` is allowed: the learning-rate schedule is then laid over the new length."""
-        path = self.out / "run.json"
-        if not path.exists():
-            return
-        before = json.loads(path.read_text())
-        now = json.loads(json.dumps(asdict(self.cfg), default=str))
-        for run in (before, now):
-            run["extra"] = {k: v for k, v in (run.get("extra") or {}).items() if k not in self.RESUME_MAY_CHANGE}
-        changed = [k for k in self.RESUME_MUST_MATCH if before.get(k) != now.get(k)]
-        for k in ("epochs", "iters"):  # the same kind of length, not shorter
-            if (before.get(k) is None) != (now.get(k) is None) or (now.get(k) or 0) < (before.get(k) or 0):
-                changed.insert(0, k)
-        if changed:
-            what = ", ".join(f"{k} {before.get(k)!r} → {now.get(k)!r}" for k in changed if k != "extra")
-            if "extra" in changed:
-                keys = sorted(set(before["extra"]) | set(now["extra"]))
-                what = ", ".join(filter(None, [what, *(f"{k} changed" for k in keys if before["extra"].get(k) != now["extra"].get(k))]))
-            raise ValueError(f"--resume with other settings than the run in {self.out} ({what}); resume with the same flags")
-
     def _write_run_json(self) -> None:
         info = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self.cfg).items()}
         info |= {"task": self.task.name, "world_size": self.dist.world, "total_steps": self.total_steps}
         (self.out / "run.json").write_text(json.dumps(info, indent=2, default=str))
 
-    def _rng_states(self) -> dict[str, Any]:
-        torch_states = ddp.all_gather_tensor(torch.get_rng_state().to(self.device), self.dist)
-        return {
-            "torch": [s.cpu() for s in torch_states],
-            "cuda": torch.cuda.get_rng_state(self.device) if self.device.type == "cuda" else None,
-            "numpy": np.random.get_state(),
-            "python": random.getstate(),
-        }
-
     def _save(self, path: Path) -> None:
-        rng = self._rng_states()  # a collective: every rank takes part
+        state = training_state(self)  # a collective: every rank takes part
         if self.dist.is_main:
-            state = {
-                "step": self.step,
-                "nets": {k: ddp.unwrap(m).state_dict() for k, m in {**self.task.generators, **self.task.discriminators}.items()},
-                "ema": {k: m.state_dict() for k, m in self.ema.items()},
-                "opt_g": self.opt_g.state_dict(),
-                "opt_d": self.opt_d.state_dict() if self.opt_d is not None else None,
-                "sched_g": self.sched_g.state_dict(),
-                "sched_d": self.sched_d.state_dict() if self.sched_d is not None else None,
-                "scaler_g": self.scaler_g.state_dict(),
-                "scaler_d": self.scaler_d.state_dict(),
-                "task": self.task.state_dict() if hasattr(self.task, "state_dict") else {},
-                "rng": rng,
-            }
             save_state(path, state)
         ddp.barrier(self.dist)
 
     def _load(self, path: Path) -> None:
-        state = load_state(path)
-        nets = {**self.task.generators, **self.task.discriminators}
-        for k, m in nets.items():
-            ddp.unwrap(m).load_state_dict(state["nets"][k])
-        for k, m in self.ema.items():
-            m.load_state_dict(state["ema"][k])
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.sched_g.load_state_dict(state["sched_g"])
-        if self.opt_d is not None:
-            self.opt_d.load_state_dict(state["opt_d"])
-            self.sched_d.load_state_dict(state["sched_d"])
-        self.scaler_g.load_state_dict(state["scaler_g"])
-        self.scaler_d.load_state_dict(state["scaler_d"])
-        if hasattr(self.task, "load_state_dict"):
-            self.task.load_state_dict(state["task"])
-        rng = state["rng"]
-        torch_states = rng["torch"]
-        torch.set_rng_state(torch_states[self.dist.rank] if self.dist.rank < len(torch_states) else torch_states[0])
-        if self.device.type == "cuda" and rng["cuda"] is not None:
-            torch.cuda.set_rng_state(rng["cuda"], self.device)
-        np.random.set_state(rng["numpy"])
-        random.setstate(rng["python"])
-        self.step = int(state["step"])
+        restore_training_state(self, load_state(path))

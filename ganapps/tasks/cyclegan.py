@@ -38,6 +38,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganapps.core.losses import get_loss
+from ganapps.core.task import Task
 from ganapps.data.datasets import VAL_PER_DOMAIN
 from ganapps.eval.domain import classify
 from ganapps.eval.scene import scene_figures
@@ -145,7 +146,7 @@ def identity_loss(real: Tensor, same: Tensor) -> Tensor:
     return F.l1_loss(same.float(), real.float())
 
 
-class CycleGANTask:
+class CycleGANTask(Task):
     name = "cyclegan"
 
     def __init__(

@@ -17,6 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from ganapps.core.losses import get_loss, gradient_penalty
+from ganapps.core.task import Task
 from ganapps.nets.dcgan import DCGANDiscriminator, DCGANDiscriminatorConfig, DCGANGenerator, DCGANGeneratorConfig
 
 from .head import Head, Schedule, UsageError, option
@@ -36,7 +37,7 @@ class DCGANConfig:
     num_classes: int = 0  # > 0: class-conditional G and projection D
 
 
-class DCGANTask:
+class DCGANTask(Task):
     name = "dcgan"
 
     def __init__(self, config: DCGANConfig = DCGANConfig(), class_names: list[str] | None = None):

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from ganapps.core.losses import get_loss
+from ganapps.core.task import Task
 from ganapps.nets.imagegan import (
     ImageGANDiscriminator,
     ImageGANDiscriminatorConfig,
@@ -37,7 +38,7 @@ class ImageGANConfig:
     samples: int = 64  # images in the fixed-noise grid
 
 
-class ImageGANTask:
+class ImageGANTask(Task):
     name = "image-gan"
 
     def __init__(self, config: ImageGANConfig = ImageGANConfig()):

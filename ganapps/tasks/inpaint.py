@@ -35,6 +35,7 @@ import torch
 from torch import Tensor, nn
 
 from ganapps.core.losses import get_loss, psnr_rgb
+from ganapps.core.task import Task
 from ganapps.data.masks import MASK_FAMILIES, parse_ratio
 from ganapps.nets.inpaint_net import (
     InpaintGenerator,
@@ -87,7 +88,7 @@ def hole_valid_l1(output: Tensor, target: Tensor, mask: Tensor) -> tuple[Tensor,
     return (err * mask).mean(), (err * (1 - mask)).mean()
 
 
-class InpaintTask:
+class InpaintTask(Task):
     name = "inpaint"
 
     def __init__(self, config: InpaintConfig, sample_images: Tensor):

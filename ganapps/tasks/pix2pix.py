@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganapps.core.losses import get_loss
+from ganapps.core.task import Task
 from ganapps.nets.patchgan import PatchGANConfig, PatchGANDiscriminator
 from ganapps.nets.unet import UNetGenerator, UNetGeneratorConfig, default_downs
 
@@ -47,7 +48,7 @@ def l1_loss(target: Tensor, output: Tensor) -> Tensor:
     return F.l1_loss(output.float(), target.float())
 
 
-class Pix2PixTask:
+class Pix2PixTask(Task):
     name = "pix2pix"
 
     def __init__(self, config: Pix2PixConfig, sample_batch: dict[str, Tensor]):

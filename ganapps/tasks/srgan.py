@@ -28,6 +28,7 @@ from torch import Tensor, nn
 
 from ganapps.core import distributed as ddp
 from ganapps.core.losses import get_loss, psnr_rgb
+from ganapps.core.task import Task
 from ganapps.data.degrade import imresize
 from ganapps.nets.srgan_disc import SRGANDiscriminator
 from ganapps.nets.srresnet import SRResNet, SRResNetConfig
@@ -67,7 +68,7 @@ def fft_magnitude_loss(a: Tensor, b: Tensor) -> Tensor:
     return F.l1_loss(fa, fb)
 
 
-class _SuperResolution:
+class _SuperResolution(Task):
     """What both phases share: the generator, its forward pass, sample grids, exports."""
 
     name: str  # the exported weights' file stem
