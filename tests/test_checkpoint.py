@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 
 import numpy as np
@@ -71,7 +72,9 @@ def test_training_state_round_trip_without_pickle(tmp_path):
     random.setstate(back["rng"]["python"])
     np.random.set_state(back["rng"]["numpy"])
     torch.set_rng_state(back["rng"]["torch"])
-    assert path.read_bytes()[:8] != b"\x80\x04\x95"  # not a pickle
+    data = path.read_bytes()  # a safetensors file (8-byte header length, JSON header), not a pickle
+    header = int.from_bytes(data[:8], "little")
+    assert "ganapps_state" in json.loads(data[8 : 8 + header])["__metadata__"]
 
 
 def test_interrupted_write_keeps_the_previous_file(tmp_path, monkeypatch):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import cv2
 import numpy as np
@@ -113,4 +114,23 @@ def test_eval_generate_reports_fid_and_histogram(tmp_path, idx_data, dcgan_weigh
     save_weights(clf_path, clf, spec_of(clf) | {"task": "classify", "classes": [f"c{i}" for i in range(10)]})
     r = invoke("eval", "generate", "--model", dcgan_weights, "--data", idx_data, "--classifier", clf_path, "-n", 200)
     assert r.exit_code == 0, r.output
+    assert not re.search(r"\bnan\b", r.output, re.I), r.output  # every figure a number
     assert "FID" in r.output and "real test (floor)" in r.output and "c9" in r.output
+
+
+def test_api_load_gives_generate_and_upscale_models_their_pipelines(tmp_path, dcgan_weights):
+    from ganapps.api import load
+    from ganapps.data.io import Image
+    from ganapps.nets.srresnet import SRResNet, SRResNetConfig
+
+    gen = load(dcgan_weights)
+    images = gen(3, seed=5)
+    assert gen.task == "generate" and images.shape == (3, 28, 28, 1) and images.dtype == np.uint8
+    assert np.array_equal(images, load(dcgan_weights)(3, seed=5)), "the same seed, the same images"
+
+    torch.manual_seed(0)
+    net = SRResNet(SRResNetConfig(scale=2, num_feat=8, num_block=1))
+    save_weights(tmp_path / "sr.safetensors", net, spec_of(net) | {"task": "upscale", "scale": 2})
+    sr = load(tmp_path / "sr.safetensors")
+    out = sr(Image(np.random.default_rng(0).random((10, 12, 3), dtype=np.float32)))
+    assert sr.task == "upscale" and sr.scale == 2 and out.size == (20, 24)

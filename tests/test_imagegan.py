@@ -1,6 +1,7 @@
 """Image-folder GAN head (faces that are not real): nets, hinge/SN/EMA training, generate."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import cv2
@@ -109,4 +110,5 @@ def test_eval_generate_reports_two_sample_and_memorisation_for_a_photo_model(tmp
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["eval", "generate", "--model", str(run / "generator.safetensors"), "--data", str(data)])
     assert r.exit_code == 0, r.output
+    assert not re.search(r"\bnan\b", r.output, re.I), r.output  # every figure a number
     assert "two-sample test" in r.output and "ratio" in r.output

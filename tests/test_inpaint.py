@@ -6,6 +6,7 @@ that known pixels survive bit for bit and every path runs and reports what it sh
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import cv2
@@ -143,8 +144,21 @@ def test_hole_weighted_l1_and_the_objective() -> None:
     real = D(torch.cat([out["real"], out["mask"]], 1))
     fake = D(torch.cat([out["completed"].detach(), out["mask"]], 1))
     assert d_loss.item() == pytest.approx(get_loss("hinge").d(real, fake).item(), rel=1e-4)
-    assert 0 <= d_logs["d_acc_real"] <= 1
+    assert (d_logs["d_acc_real"], d_logs["d_acc_fake"]) == pytest.approx(get_loss("hinge").accuracy(real, fake))
     assert task.samples(task.generators).shape == (6, 3, 16, 16)  # masked | completed | real per image
+
+
+def test_d_accuracy_counts_real_patches_called_real_and_fakes_called_fake() -> None:
+    class MeanLogit(torch.nn.Module):  # patch scores are the image's own values: it tells what it is shown
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x[:, :3].mean(1, keepdim=True)
+
+    task = InpaintTask(InpaintConfig(image_size=16, width=4, ndf=4, samples=2), torch.zeros(2, 3, 16, 16))
+    task.discriminators = {"D": MeanLogit()}
+    completed = torch.cat([torch.full((1, 3, 16, 16), -0.5), torch.full((1, 3, 16, 16), 0.5)])  # the second fools D
+    out = {"real": torch.full((2, 3, 16, 16), 0.5), "completed": completed, "mask": torch.zeros(2, 1, 16, 16)}
+    _, logs = task.d_loss(None, out)
+    assert (logs["d_acc_real"], logs["d_acc_fake"]) == (1.0, 0.5)
 
 
 def _faces(folder: Path, n: int = 8) -> Path:
@@ -315,6 +329,7 @@ def test_eval_inpaint_compares_with_opencv_per_bucket(tmp_path: Path) -> None:
     r = runner.invoke(app, ["eval", "inpaint", "--data", str(data), "--mask-ratio", "0.2-0.3", "--model", str(model),
                             "--device", "cpu"])  # fmt: skip
     assert r.exit_code == 0 and "Telea" in r.output and "0.2-0.3" in r.output, r.output
+    assert not re.search(r"\bnan\b", r.output, re.I), r.output  # every figure a number
     r = runner.invoke(app, ["eval", "inpaint", "--data", str(data), "--mask-ratio", "20-30", "--model", str(model)])
     assert r.exit_code == 2
 

@@ -177,7 +177,8 @@ def test_unusable_mask_names_the_mask_and_writes_nothing(tmp_path: Path, models,
 def test_a_failed_random_mask_fill_leaves_no_mask_file(tmp_path: Path, models) -> None:
     dot = next(c for c in GOOD if c.name == "1×1 image").make(tmp_path / "in")
     result = invoke(command("inpaint", models["inpaint"], [dot], tmp_path / "out"))
-    assert result.exit_code == 1 and files_under(tmp_path / "out") == []
+    assert result.exit_code == 1 and f"failed: {dot}" in result.output and "Traceback" not in result.output, result.output
+    assert files_under(tmp_path / "out") == []
 
 
 def test_a_hole_along_a_long_strip_is_filled_in_bounded_memory(models) -> None:

@@ -4,6 +4,7 @@ split, ``--init`` and detail transfer at full size."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -219,6 +220,7 @@ def test_eval_translate_on_the_held_out_split_reports_scene_figures(tmp_path: Pa
     r = runner.invoke(app, ["eval", "translate", "--task", "horse2zebra", "--data", str(root), "--split", "val",
                             "--model", str(weights), "--classifier", str(clf), "--device", "cpu"])
     assert r.exit_code == 0, r.output
+    assert not re.search(r"\bnan\b", r.output, re.I), r.output  # every figure a number
     assert "held-out trainA" in r.output and "background PSNR" in r.output and "100.00" in r.output, r.output
     r = runner.invoke(app, ["eval", "translate", "--task", "horse2zebra", "--data", str(root), "--split", "nope",
                             "--model", str(weights), "--classifier", str(clf)])

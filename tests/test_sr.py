@@ -11,6 +11,7 @@ way with distances ±0.5 ... ±7.5 and k(d/4), normalised by 4.0.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import cv2
@@ -263,6 +264,7 @@ def test_eval_upscale_table(tmp_path: Path) -> None:
     _write(bench / "b.png", _smooth(32, 41, 3, seed=1))
     r = runner.invoke(app, ["eval", "upscale", "--data", str(bench), "--scale", "2", "--model", str(model), "--device", "cpu"])
     assert r.exit_code == 0, r.output
+    assert not re.search(r"\bnan\b", r.output, re.I), r.output  # every figure a number
     assert "Set2" in r.output and "bicubic" in r.output and "tiny" in r.output
 
 
@@ -287,7 +289,7 @@ def test_train_srresnet_then_srgan_and_resume(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
 
     bad = runner.invoke(app, ["train", "srgan", "--out", str(tmp_path / "x"), "--iters", "1", "--init", str(vgg), *common])
-    assert bad.exit_code == 1
+    assert bad.exit_code == 1 and "vgg19.pth" in bad.output and bad.output.strip().count("\n") == 0, bad.output
 
     def trainer(out: str):  # the same run, so a pause then --resume must match it bit for bit
         task = SRGANTask(SRGANTaskConfig(scale=2), {k: v[None] for k, v in crops[0].items()})

@@ -106,10 +106,11 @@ def test_tiny_gan_learns_the_target_distribution(tmp_path):
     assert (tmp_path / "samples" / "epoch_012.png").exists()
 
 
-def _dcgan_trainer(out: Path, data: Path, iters: int = 6) -> Trainer:
+def _dcgan_trainer(out: Path, data: Path, iters: int = 6, loss: str = "vanilla", **run) -> Trainer:
     torch.manual_seed(0)
-    task = DCGANTask(DCGANConfig(nz=16, ngf=8, ndf=8, samples=4))
-    cfg = TrainConfig(out=out, iters=iters, batch_size=32, progress=False, precision="fp32", checkpoint_every=2, log_every=1)
+    task = DCGANTask(DCGANConfig(nz=16, ngf=8, ndf=8, samples=4, loss=loss))
+    settings = {"precision": "fp32", **run}
+    cfg = TrainConfig(out=out, iters=iters, batch_size=32, progress=False, checkpoint_every=2, log_every=1, **settings)
     return Trainer(task, IDXImages(data), cfg)
 
 
@@ -118,23 +119,50 @@ def _all_params(trainer: Trainer) -> dict[str, torch.Tensor]:
     return {f"{n}.{k}": v for n, net in nets.items() for k, v in net.state_dict().items()}
 
 
-def test_resume_is_bit_exact(tmp_path, idx_data):
-    straight = _dcgan_trainer(tmp_path / "a", idx_data)
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="fp16 (and its gradient scaler) trains on CUDA only")
+RUNS = [  # the settings whose state a checkpoint must carry
+    pytest.param({}, id="fp32"),
+    pytest.param({"loss": "wgan-gp", "d_steps": 5}, id="wgan-gp, 5 D steps a G step"),
+    pytest.param({"precision": "bf16", "ema": 0.9, "lr_schedule": "linear"}, id="bf16, EMA, linear LR decay"),
+    pytest.param({"precision": "fp16", "device": "cuda"}, id="fp16 with its gradient scaler", marks=CUDA),
+]
+
+
+@pytest.mark.parametrize("run", RUNS)
+def test_resume_is_bit_exact(tmp_path, idx_data, run):
+    straight = _dcgan_trainer(tmp_path / "a", idx_data, **run)
     straight.fit()
 
-    first = _dcgan_trainer(tmp_path / "b", idx_data)
-    first.fit(max_steps=3)  # stop mid-epoch (8 steps per epoch here), as a crash would
+    first = _dcgan_trainer(tmp_path / "b", idx_data, **run)
+    first.fit(max_steps=3)  # stop mid-epoch (8 batches per epoch here), as a crash would
     del first
     torch.manual_seed(999)  # a different process state must not matter
-    resumed = _dcgan_trainer(tmp_path / "b", idx_data)
+    resumed = _dcgan_trainer(tmp_path / "b", idx_data, **run)
     resumed.fit(resume=True)
 
     a, b = _all_params(straight), _all_params(resumed)
+    a |= {f"ema.{k}": v for k, v in (straight.ema.get("G") or nn.Module()).state_dict().items()}
+    b |= {f"ema.{k}": v for k, v in (resumed.ema.get("G") or nn.Module()).state_dict().items()}
     assert a.keys() == b.keys()
     assert all(torch.equal(a[k], b[k]) for k in a), [k for k in a if not torch.equal(a[k], b[k])]
-    assert resumed.opt_g.state_dict()["state"][0]["step"] == straight.opt_g.state_dict()["state"][0]["step"]
+    assert resumed.opt_g.state_dict()["state"][0]["step"] == straight.opt_g.state_dict()["state"][0]["step"] == 6
+    assert resumed.scaler_g.state_dict() == straight.scaler_g.state_dict()
     steps = [r["step"] for r in resumed.metrics.read()]
     assert steps == sorted(set(steps)) == list(range(1, 7)), "metrics of a resumed run have no duplicates"
+
+
+def test_the_schedule_is_applied_and_ema_weights_are_exported(tmp_path, idx_data):
+    trainer = _dcgan_trainer(tmp_path / "run", idx_data, iters=8, lr_schedule="linear", ema=0.9, d_steps=2)
+    trainer.fit(max_steps=6)
+    base = trainer.task.config.lr
+    assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(base * lr_factor("linear", 6, 8, 0.5)) == base / 2
+    assert trainer.opt_d.param_groups[0]["lr"] == pytest.approx(base / 2)
+    assert trainer.steps_per_epoch == 4  # 8 batches of 32, two per step
+    trainer.fit(resume=True)
+    assert trainer.opt_g.param_groups[0]["lr"] == 0.0
+    tensors, _ = load_weights(tmp_path / "run" / "generator.safetensors")
+    ema, live = trainer.ema["G"].state_dict(), trainer.task.generators["G"].state_dict()
+    assert all(torch.equal(tensors[k], ema[k]) for k in ema) and not all(torch.equal(tensors[k], live[k]) for k in live)
 
 
 def test_the_exported_weights_are_the_final_ones_when_the_run_ends_mid_epoch(tmp_path, idx_data):
@@ -156,13 +184,15 @@ def test_refuses_to_overwrite_a_run_and_to_resume_nothing(tmp_path, idx_data):
         _dcgan_trainer(tmp_path / "run", idx_data, iters=1).fit()
 
 
-def test_nan_guard_stops_and_keeps_last_good_checkpoint(tmp_path, idx_data):
+@pytest.mark.parametrize("which", ["g_loss", "d_loss"])
+def test_nan_guard_stops_and_keeps_last_good_checkpoint(tmp_path, idx_data, which):
     trainer = _dcgan_trainer(tmp_path / "run", idx_data, iters=6)
     trainer.fit(max_steps=2)
     good = load_state(tmp_path / "run" / CHECKPOINT)
-    original = trainer.task.g_loss
-    trainer.task.g_loss = lambda batch, fake: (original(batch, fake)[0] * float("nan"), {})
-    with pytest.raises(TrainingDiverged, match="step 3.*lower learning rate"):
+    original = getattr(trainer.task, which)
+    setattr(trainer.task, which, lambda batch, fake: (original(batch, fake)[0] * float("nan"), {}))
+    net = {"g_loss": "generator", "d_loss": "discriminator"}[which]
+    with pytest.raises(TrainingDiverged, match=f"{net} loss became nan at step 3.*lower learning rate"):
         trainer.fit(resume=True)
     kept = load_state(tmp_path / "run" / CHECKPOINT)
     assert kept["step"] == good["step"] == 2
@@ -179,14 +209,17 @@ def test_lr_schedules():
         lr_factor("step", 0, 1, 0.5)
 
 
-def test_ema_tracks_the_generator(tmp_path):
+def test_ema_is_decay_times_itself_plus_the_rest_times_the_new_weights(tmp_path):
     cfg = TrainConfig(out=tmp_path, iters=20, batch_size=64, progress=False, precision="fp32", ema=0.9)
     trainer = Trainer(ToyTask(), toy_data(), cfg)
-    start = [p.clone() for p in trainer.ema["G"].parameters()]
-    trainer.fit()
-    live, avg = list(trainer.task.generators["G"].parameters()), list(trainer.ema["G"].parameters())
-    assert not all(torch.equal(a, b) for a, b in zip(start, avg)), "EMA moved"
-    assert not all(torch.equal(a, b) for a, b in zip(live, avg)), "EMA is an average, not a copy"
+    batch = [next(iter(torch.utils.data.DataLoader(toy_data(), batch_size=64)))]
+    for _ in range(2):  # from the second step on, the average and the live weights differ
+        before = [p.clone() for p in trainer.ema["G"].parameters()]
+        trainer.train_step(batch)
+        live, avg = list(trainer.task.generators["G"].parameters()), list(trainer.ema["G"].parameters())
+        for e0, p, e in zip(before, live, avg):
+            torch.testing.assert_close(e, 0.9 * e0 + 0.1 * p.detach())
+    assert not all(torch.equal(a, p) for a, p in zip(avg, live)), "an average, not a copy"
 
 
 def test_sigterm_stops_cleanly_with_a_checkpoint_and_resume_finishes_the_run(tmp_path, idx_data):

@@ -217,9 +217,29 @@ def test_cyclegan_objective_weights_gan_cycle_and_identity_terms() -> None:
     assert loss.item() == pytest.approx(logs["gan_loss"] + 10 * logs["cycle_loss"] + 5 * logs["identity_loss"], rel=1e-5)
     d_loss, d_logs = task.d_loss(batch, {k: v.detach() if torch.is_tensor(v) else v for k, v in out.items()})
     assert d_loss.item() == pytest.approx(d_logs["d_A_loss"] + d_logs["d_B_loss"], rel=1e-5)
-    assert 0 <= d_logs["d_acc_real"] <= 1 and 0 <= d_logs["d_acc_fake"] <= 1
-    assert len(task.pool_a.images) == 2  # D saw the fakes through the pool
+    assert len(task.pool_a.images) == 2  # D saw the fakes through the pool (returned as they came, not yet full)
+    logits = {k: task.discriminators[d](out[k]).float() for k, d in
+              (("real_A", "D_A"), ("real_B", "D_B"), ("fake_A", "D_A"), ("fake_B", "D_B"))}  # fmt: skip
+    acc = task.loss.accuracy(torch.cat([logits["real_A"], logits["real_B"]]), torch.cat([logits["fake_A"], logits["fake_B"]]))
+    assert (d_logs["d_acc_real"], d_logs["d_acc_fake"]) == pytest.approx(acc)  # both domains' patches, pooled
     assert task.samples(task.generators).shape == (12, 3, 32, 32)  # 2 rows × 6 images
+
+
+class MeanLogit(torch.nn.Module):
+    """A stand-in discriminator whose patch scores are the image's own values: it tells what it is shown."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x[:, :3].mean(1, keepdim=True)
+
+
+def test_cyclegan_d_accuracy_counts_real_patches_called_real_and_fakes_called_fake() -> None:
+    batch = _fake_batch(32)
+    task = CycleGANTask(CycleGANConfig(image_size=32, ngf=4, ndf=4, n_blocks=1), batch)
+    task.discriminators = {"D_A": MeanLogit(), "D_B": MeanLogit()}
+    const = lambda v: torch.full((2, 3, 32, 32), v)  # noqa: E731
+    out = {"real_A": const(1.0), "real_B": const(1.0), "fake_A": const(-1.0), "fake_B": const(1.0)}  # D_B is fooled
+    _, logs = task.d_loss(batch, out)
+    assert (logs["d_acc_real"], logs["d_acc_fake"]) == (1.0, 0.5)
 
 
 def test_pix2pix_objective_is_gan_plus_100_l1_and_half_d() -> None:
@@ -368,8 +388,10 @@ def test_sketch_model_normalises_drawings_and_drops_their_alpha(tmp_path: Path) 
     pipe = TranslatePipeline(unet_weights(tmp_path / "s.safetensors", input_kind="sketch"))
     alpha = np.zeros((40, 50), np.float32)
     cv2.line(alpha, (5, 5), (45, 35), 1.0, 3)
-    out = pipe(Image(np.zeros((40, 50, 3), np.float32), alpha))
+    out = pipe(Image(np.zeros((40, 50, 3), np.float32), alpha))  # strokes drawn in a transparent layer
     assert out.size == (40, 50) and out.alpha is None and not out.gray
+    on_paper = pipe(Image(np.repeat(1 - alpha[:, :, None], 3, axis=2)))  # the same strokes, black on white
+    assert np.abs(out.rgb - on_paper.rgb).max() < 1e-5, "a drawing is the drawing, whatever its layers"
 
 
 # -------------------------------------------------------------------------------------- CLI
