@@ -106,12 +106,15 @@ def plan(inputs: list[str], output: Path, overwrite: bool, fmt: str | None) -> t
         raise UsageError(str(e)) from None
 
 
-def finish_batch(written: int, failures: list[str], what: str = "images", notes: list[str] = ()) -> None:
-    """Report a batch over user files: what the output format dropped, once per reason with its
-    count; failures listed one per line; exit 1 if any failed."""
+def finish_batch(problems: list[str], result=None, what: str = "images") -> None:
+    """Report a batch over user files (``problems`` refused up front, ``result`` a
+    :class:`~ganapps.pipelines.files.BatchResult` or None if nothing ran): what the output format
+    dropped, once per reason with its count; failures one per line; exit 1 if any failed."""
     from collections import Counter
 
-    for reason, count in Counter(notes).items():
+    written = len(result.written) if result else 0
+    failures = problems + (result.failures if result else [])
+    for reason, count in Counter(result.notes if result else []).items():
         err_console.print(f"[yellow]warning:[/yellow] {count} output{'s' if count > 1 else ''}: {escape(reason)}", highlight=False)
     for line in failures:
         err_console.print(f"[red]failed:[/red] {escape(line)}", highlight=False)

@@ -10,8 +10,10 @@ from rich.table import Table
 
 from ganapps.errors import UsageError
 
-from .common import DEVICE, FORMAT, QUALITY, INPUTS, OUTPUT, OVERWRITE, app, console, eval_app, finish_batch, friendly_errors, plan, report_dataset_warnings
-
+from .common import (
+    DEVICE, FORMAT, INPUTS, OUTPUT, OVERWRITE, QUALITY, app, console, eval_app, finish_batch, friendly_errors, plan,
+    report_dataset_warnings,
+)
 
 
 INPAINT_MODEL = "inpaint-faces"
@@ -89,8 +91,7 @@ def inpaint(
     else:
         pairs, clashes = plan_demo_masks(pairs, overwrite)
         problems += clashes
-    written: list[Path] = []
-    notes: list[str] = []
+    result = None
     if pairs:
         pipe = InpaintPipeline(_inpaint_weights(model), device, face=face)
         lines: list[str] = []  # the pipeline's notes, printed after the progress bar, on stdout: not failures
@@ -102,8 +103,7 @@ def inpaint(
         result = run_batch(pairs, work, "inpainting")
         for line in lines:
             console.print(f"note: {escape(line)}", highlight=False)
-        written, problems, notes = result.written, problems + result.failures, result.notes
-    finish_batch(len(written), problems, notes=notes)
+    finish_batch(problems, result)
 
 
 @eval_app.command("inpaint")

@@ -12,7 +12,6 @@ from ganapps.errors import UsageError
 from .common import DEVICE, app, console, friendly_errors
 
 
-
 @app.command()
 @friendly_errors
 def models() -> None:

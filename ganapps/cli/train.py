@@ -8,6 +8,7 @@ fields of its config and inputs. Heads are imported only when their command is a
 from __future__ import annotations
 
 import inspect
+import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -40,12 +41,12 @@ app.add_typer(train_app, name="train")
 def _run_flags(head: Head) -> list[tuple[str, Any, Any]]:
     """(parameter, type, typer option) of the flags every head shares, with the head's defaults."""
     s = head.schedule(head.config())
+    epochs_help = head.epochs_help + (f" (default {s.epochs})." if s.epochs and "default" not in head.epochs_help else "")
+    iters_help = "Generator updates, instead of --epochs" + (f" (default {s.iters})." if s.iters else ".")
     return [
         ("out", Path, typer.Option(..., "--out", help="Run folder: checkpoints, metrics, samples, curves, exported weights.")),
-        ("epochs", Optional[int], typer.Option(None, "--epochs", help=head.epochs_help + (f" (default {s.epochs})." if s.epochs and "default" not in head.epochs_help else ""))),
-        ("iters", Optional[int], typer.Option(
-            None, "--iters", help="Generator updates, instead of --epochs" + (f" (default {s.iters})." if s.iters else ".")
-        )),
+        ("epochs", Optional[int], typer.Option(None, "--epochs", help=epochs_help)),
+        ("iters", Optional[int], typer.Option(None, "--iters", help=iters_help)),
         ("batch_size", int, typer.Option(s.batch_size, "--batch-size", min=1)),
         ("precision", str, typer.Option("auto", "--precision", help="auto (bf16 on AMX CPUs/GPUs) | fp32 | bf16 | fp16")),
         ("device", str, typer.Option("auto", "--device", help="auto | cpu | cuda")),
@@ -59,7 +60,9 @@ def _run_flags(head: Head) -> list[tuple[str, Any, Any]]:
             1, "--nproc", min=1, help="Processes on this machine (torchrun + DDP: gloo on CPU, one GPU each with NCCL); "
             "--batch-size stays the global batch."
         )),
-        ("compile_", bool, typer.Option(False, "--compile", help="torch.compile the nets: faster steps (mostly on GPUs) after a slow start.")),
+        ("compile_", bool, typer.Option(
+            False, "--compile", help="torch.compile the nets: faster steps (mostly on GPUs) after a slow start."
+        )),
     ]
 
 
@@ -111,7 +114,7 @@ def train_head(
         epochs, iters = schedule.epochs, schedule.iters
     torch.manual_seed(seed)  # --seed fixes the initial weights too
     task, dataset = report_dataset_warnings(lambda: head.build(config, inputs, seed, batch_size))
-    recorded = {k: str(v) if isinstance(v, Path) else [str(p) for p in v] if isinstance(v, list) else v for k, v in asdict(inputs).items()}
+    recorded = json.loads(json.dumps(asdict(inputs), default=str))  # paths as text, as run.json holds them
     cfg = TrainConfig(
         out=out, epochs=epochs, iters=iters, batch_size=batch_size, seed=seed, device=device, precision=precision,
         lr_schedule=schedule.lr_schedule, decay_start=schedule.decay_start, d_steps=schedule.d_steps, ema=schedule.ema,

@@ -9,8 +9,10 @@ from rich.table import Table
 
 from ganapps.errors import UsageError
 
-from .common import DEVICE, FORMAT, QUALITY, HALF, INPUTS, OUTPUT, OVERWRITE, app, check_half, console, eval_app, finish_batch, friendly_errors, plan, report_dataset_warnings
-
+from .common import (
+    DEVICE, FORMAT, HALF, INPUTS, OUTPUT, OVERWRITE, QUALITY, app, check_half, console, eval_app, finish_batch,
+    friendly_errors, plan, report_dataset_warnings,
+)
 
 
 def _translation_weights(task: Optional[str], model: Optional[str]) -> Path:
@@ -64,15 +66,13 @@ def translate(
         raise UsageError(f"--size must be at least 8, not {size}")
     check_half(half, device)
     pairs, problems = plan(inputs, output, overwrite, fmt)
-    written: list[Path] = []
-    notes: list[str] = []
+    result = None
     if pairs:
         pipe = TranslatePipeline(_translation_weights(task, model), device, precision="fp16" if half else "auto")
         result = run_batch(pairs, pipe.file_stages(size, quality), "translating")
-        written, problems, notes = result.written, problems + result.failures, result.notes
-        if written:
-            console.print(f"{len(written) / max(result.model_seconds, 1e-9):.2f} img/s on {pipe.device} (model time only)")
-    finish_batch(len(written), problems, notes=notes)
+        if result.written:
+            console.print(f"{len(result.written) / max(result.model_seconds, 1e-9):.2f} img/s on {pipe.device} (model time only)")
+    finish_batch(problems, result)
 
 
 @eval_app.command("translate")

@@ -9,8 +9,10 @@ from rich.table import Table
 
 from ganapps.errors import UsageError
 
-from .common import DEVICE, FORMAT, QUALITY, HALF, INPUTS, OUTPUT, OVERWRITE, app, check_half, console, eval_app, finish_batch, friendly_errors, plan
-
+from .common import (
+    DEVICE, FORMAT, HALF, INPUTS, OUTPUT, OVERWRITE, QUALITY, app, check_half, console, eval_app, finish_batch,
+    friendly_errors, plan,
+)
 
 
 SR_MODELS = ("srgan", "srresnet")
@@ -66,18 +68,16 @@ def upscale(
         raise UsageError(f"--tile/--tile-overlap: {e}") from None
     check_half(half, device)
     pairs, problems = plan(inputs, output, overwrite, fmt)
-    written: list[Path] = []
-    notes: list[str] = []
+    result = None
     if pairs:
         pipe = UpscalePipeline(_sr_weights(model, scale), device, "fp16" if half else "auto", tile, tile_overlap)
         if pipe.scale != scale:
             raise UsageError(f"{model} upscales ×{pipe.scale}; use 'ganapps upscale x{pipe.scale}' or another --model")
         start = time.perf_counter()
         result = run_batch(pairs, pipe.file_stages(quality), f"upscaling ×{scale}")
-        written, problems, notes = result.written, problems + result.failures, result.notes
-        if written:
+        if result.written:
             console.print(f"{time.perf_counter() - start:.1f} s on {pipe.device}")
-    finish_batch(len(written), problems, notes=notes)
+    finish_batch(problems, result)
 
 
 @eval_app.command("upscale")
