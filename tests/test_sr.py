@@ -24,7 +24,7 @@ from ganapps.cli import app
 from ganapps.core.checkpoint import save_weights
 from ganapps.core.trainer import TrainConfig, Trainer
 from ganapps.data.degrade import degrade, imresize, resize_matrix
-from ganapps.data.io import read_image
+from ganapps.data.io import read_image, to_tensor
 from ganapps.data.sr import SRCrops
 from ganapps.eval.sr import gaussian_window, psnr, rgb_to_y, ssim, y_metrics
 from ganapps.nets import spec_of
@@ -305,3 +305,33 @@ def test_train_srresnet_then_srgan_and_resume(tmp_path: Path) -> None:
     resumed.fit(resume=True)
     a, b = straight.task.generators["G"].state_dict(), resumed.task.generators["G"].state_dict()
     assert resumed.step == 4 and all(torch.equal(a[k], b[k]) for k in a)
+
+
+# ------------------------------------------------------------------ realistic degradations (issue 15)
+def test_realistic_degradation_is_fixed_by_its_seed_and_keeps_shape_and_range() -> None:
+    from ganapps.data.realistic import degrade_realistic
+
+    hr = np.random.default_rng(0).random((96, 64, 3), dtype=np.float32)
+    runs = [degrade_realistic(hr, 4, np.random.default_rng(s)) for s in (3, 3, 4)]
+    assert all(r.shape == (24, 16, 3) and r.dtype == np.float32 and 0 <= r.min() and r.max() <= 1 for r in runs)
+    assert np.array_equal(runs[0], runs[1]) and not np.array_equal(runs[0], runs[2])
+    with pytest.raises(ValueError, match="multiples of the scale"):
+        degrade_realistic(hr[:95], 4, np.random.default_rng(0))
+
+
+def test_realistic_inputs_of_a_benchmark_are_the_same_each_run_and_differ_per_file() -> None:
+    from ganapps.eval.sr import low_resolution
+
+    hr = to_tensor(_smooth(48, 40, 3).astype(np.float32) / 255)
+    a, b = low_resolution(hr, 4, "realistic", "baby.png"), low_resolution(hr, 4, "realistic", "baby.png")
+    assert a.shape == (1, 3, 12, 10) and torch.equal(a, b)
+    assert not torch.equal(a, low_resolution(hr, 4, "realistic", "bird.png"))
+    assert torch.equal(low_resolution(hr, 4, "clean", "baby.png"), degrade(hr, 4))
+
+
+def test_sharpness_is_one_for_the_truth_and_low_for_a_blur() -> None:
+    from ganapps.eval.sr import sharpness
+
+    hr = to_tensor(np.random.default_rng(0).random((40, 40, 3), dtype=np.float32))
+    assert sharpness(hr, hr, 4) == pytest.approx(1.0)
+    assert sharpness(imresize(degrade(hr, 4), 4), hr, 4) < 0.5

@@ -88,15 +88,23 @@ def eval_upscale(
     model: Optional[list[str]] = typer.Option(
         None, "--model", help="srresnet | srgan | PATH, repeatable (default: the shipped srresnet and srgan)."
     ),
+    degradation: str = typer.Option(
+        "clean,realistic", "--degradation", help="How the LR inputs are made: clean (MATLAB bicubic, the papers') | "
+        "realistic (blur, resize, noise, JPEG twice, seeded per file); comma-separated for both."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of the realistic degradations."),
     device: str = DEVICE,
 ) -> None:
-    """PSNR/SSIM on Y (BT.601, `scale` px border shaved), LR by MATLAB bicubic: the SR papers' table."""
-    from ganapps.eval.sr import bicubic, evaluate_folder
+    """PSNR/SSIM on Y (BT.601, `scale` px border shaved), sharpness and grid score: clean and realistic inputs."""
+    from ganapps.eval.sr import DEGRADATIONS, bicubic, evaluate_folder
     from ganapps.pipelines.upscale import UpscalePipeline
     from ganapps.weights import REGISTRY
 
     if scale not in (2, 4):
         raise UsageError(f"--scale must be 2 or 4, not {scale}")
+    kinds = [k.strip() for k in degradation.split(",") if k.strip()]
+    if not kinds or any(k not in DEGRADATIONS for k in kinds):
+        raise UsageError(f"--degradation {degradation}: use clean, realistic or clean,realistic")
     names = model or [m for m in SR_MODELS[::-1] if f"{m}-x{scale}" in REGISTRY]
     methods = {"bicubic": bicubic(scale)}
     for name in names:
@@ -104,13 +112,15 @@ def eval_upscale(
         if pipe.scale != scale:
             raise UsageError(f"--model {name} upscales ×{pipe.scale}, not ×{scale}")
         methods[Path(name).stem] = pipe.upscale_tensor
-    table = Table(title=f"×{scale} super-resolution: PSNR (dB) / SSIM on Y, {scale} px border shaved, fp32")
-    table.add_column("set")
-    table.add_column("images", justify="right")
-    for label in methods:
-        table.add_column(label, justify="right")
+    table = Table(title=f"×{scale} super-resolution, fp32: PSNR (dB) / SSIM on Y with {scale} px shaved; sharpness "
+                        "(fine structure vs the original, 1 = as much); grid score (median; bicubic is the floor)")  # fmt: skip
+    for col in ("set", "inputs", "method", "PSNR", "SSIM", "sharpness", "grid"):
+        table.add_column(col, justify="left" if col in ("set", "inputs", "method") else "right")
     for folder in data:
-        scores = evaluate_folder(folder, scale, methods)
-        images = next(iter(scores.values())).images
-        table.add_row(folder.name, str(images), *(f"{s.psnr:.2f} / {s.ssim:.4f}" for s in scores.values()))
+        for kind in kinds:
+            scores = evaluate_folder(folder, scale, methods, kind, seed)
+            for i, (label, sc) in enumerate(scores.items()):
+                where = (f"{folder.name} ({sc.images})", kind) if i == 0 else ("", "")
+                table.add_row(*where, label, f"{sc.psnr:.2f}", f"{sc.ssim:.4f}", f"{sc.sharpness:.2f}", f"{sc.grid:.1f}",
+                              end_section=i == len(scores) - 1)  # fmt: skip
     console.print(table)

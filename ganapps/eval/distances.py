@@ -16,7 +16,8 @@ def _sqrtm_psd(m: Tensor) -> Tensor:
 
 
 def frechet_distance(a: Tensor, b: Tensor) -> float:
-    """``||mu_a - mu_b||^2 + tr(S_a + S_b - 2 sqrt(S_a S_b))`` for N×D feature matrices.
+    """``||mu_a - mu_b||^2 + tr(S_a + S_b - 2 sqrt(S_a S_b))`` for N×D feature matrices; rounding
+    can take the formula a hair below zero for equal sets, and a distance is never negative.
 
     >>> x = torch.randn(500, 4, dtype=torch.float64)
     >>> round(frechet_distance(x, x), 6)
@@ -27,7 +28,7 @@ def frechet_distance(a: Tensor, b: Tensor) -> float:
     cov_a, cov_b = torch.cov(a.T), torch.cov(b.T)
     root_a = _sqrtm_psd(cov_a)
     cross = torch.linalg.eigvalsh(root_a @ cov_b @ root_a).clamp(min=0).sqrt().sum()
-    return float((mu_a - mu_b).square().sum() + cov_a.trace() + cov_b.trace() - 2 * cross)
+    return max(0.0, float((mu_a - mu_b).square().sum() + cov_a.trace() + cov_b.trace() - 2 * cross))
 
 
 def kernel_distance(a: Tensor, b: Tensor, subsets: int = 100, subset_size: int = 1000, seed: int = 0) -> float:
