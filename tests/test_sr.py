@@ -335,3 +335,46 @@ def test_sharpness_is_one_for_the_truth_and_low_for_a_blur() -> None:
     hr = to_tensor(np.random.default_rng(0).random((40, 40, 3), dtype=np.float32))
     assert sharpness(hr, hr, 4) == pytest.approx(1.0)
     assert sharpness(imresize(degrade(hr, 4), 4), hr, 4) < 0.5
+
+
+def test_icnr_sub_pixel_convs_start_without_a_checkerboard() -> None:
+    """A constant image through a fresh ×4 net gives no 2- or 4-px period: every output block is flat."""
+    from ganapps.eval.scene import periodic_artifact_score
+    from ganapps.nets.compact_sr import CompactSR, CompactSRConfig
+
+    torch.manual_seed(0)
+    flat = torch.full((1, 3, 32, 32), 0.3)
+    for net in (CompactSR(CompactSRConfig(scale=4, num_feat=8, num_conv=2)), SRResNet(SRResNetConfig(num_feat=8, num_block=1))):
+        with torch.no_grad():
+            out = net(flat)
+        detail = out[..., 32:-32, 32:-32] - 0.3  # what the net adds to the upsampled input, away from the border
+        variation = (detail - detail.mean(dim=(-2, -1), keepdim=True)).abs().max()
+        assert variation <= 1e-4 * detail.abs().max(), type(net).__name__
+    random_init = torch.nn.Conv2d(8, 3 * 16, 3, padding=1)  # what ICNR replaces: a mesh from the start
+    mesh = torch.nn.PixelShuffle(4)(random_init(torch.ones(1, 8, 16, 16)))[0, :, 8:-8, 8:-8].detach()
+    assert periodic_artifact_score(mesh) > 5 * periodic_artifact_score(torch.rand(3, 48, 48))
+
+
+def test_real_sr_head_trains_on_realistic_inputs_and_its_weights_upscale(tmp_path: Path) -> None:
+    from ganapps.api import load
+    from ganapps.data.io import Image
+    from ganapps.data.sr import RealisticSRCrops
+
+    data = tmp_path / "hr"
+    data.mkdir()
+    for i in range(2):
+        _write(data / f"{i}.png", _smooth(40, 48, 3, seed=i))
+    crops = RealisticSRCrops([data], scale=2, crop=32, seed=1)
+    a, b = crops[1], crops[1]
+    assert a["lr"].shape == (3, 16, 16) and torch.equal(a["lr"], b["lr"]) and not torch.equal(a["lr"], degrade(a["hr"], 2))
+    common = ["--data", str(data), "--scale", "2", "--crop", "32", "--width", "8", "--depth", "2", "--batch-size", "2",
+              "--device", "cpu", "--precision", "fp32"]  # fmt: skip
+    r = runner.invoke(app, ["train", "real-sr", "--out", str(tmp_path / "p1"), "--iters", "2", "--adv-weight", "0", *common])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["train", "real-sr", "--out", str(tmp_path / "p2"), "--iters", "2",
+                            "--init", str(tmp_path / "p1" / "generator.safetensors"), *common])  # fmt: skip
+    assert r.exit_code == 0 and "D accuracy" in r.output, r.output
+    pipe = load(tmp_path / "p2" / "generator.safetensors")
+    assert pipe.spec["degradation"] == "realistic" and pipe(Image(np.zeros((9, 11, 3), np.float32))).size == (18, 22)
+    r = runner.invoke(app, ["train", "real-sr", "--out", str(tmp_path / "x"), "--iters", "1", *common[:4], "--crop", "36"])
+    assert r.exit_code == 2 and "multiple of the scale 2 and of 8" in r.output

@@ -95,3 +95,10 @@ def psnr_rgb(a: Tensor, b: Tensor) -> float:
     """Batch PSNR in dB of [-1, 1] images (peak-to-peak 2): a training-time indicator only."""
     mse = F.mse_loss(a.detach().float().clamp(-1, 1), b.float()).item()
     return 10 * torch.log10(torch.tensor(4.0 / max(mse, 1e-12))).item()
+
+
+def fft_magnitude_loss(a: Tensor, b: Tensor) -> Tensor:
+    """Mean |‖FFT a‖ − ‖FFT b‖| (orthonormal, so on the pixel loss's scale); float32, as FFTs need."""
+    fa = torch.fft.rfft2(a.float(), norm="ortho").abs()
+    fb = torch.fft.rfft2(b.float(), norm="ortho").abs()
+    return F.l1_loss(fa, fb)

@@ -21,6 +21,7 @@ from torch.utils.data import Dataset
 from .datasets import warn_skipped
 from .degrade import degrade
 from .io import ImageReadError, expand_inputs, read_image
+from .realistic import degrade_realistic
 
 
 def dihedral(a: np.ndarray, k: int) -> np.ndarray:
@@ -76,4 +77,19 @@ class SRCrops(Dataset):
         y, x = int(rng.integers(0, h - self.crop + 1)), int(rng.integers(0, w - self.crop + 1))
         patch = dihedral(image[y : y + self.crop, x : x + self.crop], int(rng.integers(0, 8)))
         hr = torch.from_numpy(np.ascontiguousarray(patch)).permute(2, 0, 1).float() / 127.5 - 1
-        return {"lr": degrade(hr, self.scale), "hr": hr}
+        return {"lr": self.low_resolution(hr, rng), "hr": hr}
+
+    def low_resolution(self, hr: Tensor, rng: np.random.Generator) -> Tensor:
+        """The LR input of an HR crop: the clean bicubic downscale of the SR benchmarks."""
+        return degrade(hr, self.scale)
+
+
+class RealisticSRCrops(SRCrops):
+    """:class:`SRCrops` whose LR inputs went through the second-order blur/resize/noise/JPEG chain
+    of :mod:`ganapps.data.realistic` (Real-ESRGAN's), drawn from the item's own ``(seed, index)``
+    generator like the crop, so a resumed run sees the same inputs."""
+
+    def low_resolution(self, hr: Tensor, rng: np.random.Generator) -> Tensor:
+        rgb = ((hr.permute(1, 2, 0).numpy() + 1) / 2).astype(np.float32)
+        lr = degrade_realistic(rgb, self.scale, rng)
+        return torch.from_numpy(np.ascontiguousarray(lr)).permute(2, 0, 1) * 2 - 1

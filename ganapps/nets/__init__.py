@@ -12,6 +12,7 @@ from typing import Any
 from torch import nn
 
 from .classifier import SmallClassifier, SmallClassifierConfig
+from .compact_sr import CompactSR, CompactSRConfig
 from .dcgan import DCGANDiscriminator, DCGANDiscriminatorConfig, DCGANGenerator, DCGANGeneratorConfig
 from .domain_classifier import DomainClassifier, DomainClassifierConfig
 from .imagegan import ImageGANDiscriminator, ImageGANDiscriminatorConfig, ImageGANGenerator, ImageGANGeneratorConfig
@@ -22,6 +23,7 @@ from .rrdbnet import RRDBNet, RRDBNetConfig
 from .srgan_disc import SRGANDiscriminator, SRGANDiscriminatorConfig
 from .srresnet import SRResNet, SRResNetConfig
 from .unet import UNetGenerator, UNetGeneratorConfig
+from .unet_disc import UNetDiscriminator, UNetDiscriminatorConfig
 
 ARCHS: dict[str, tuple[type, type[nn.Module]]] = {
     "dcgan_generator": (DCGANGeneratorConfig, DCGANGenerator),
@@ -38,6 +40,8 @@ ARCHS: dict[str, tuple[type, type[nn.Module]]] = {
     "snpatchgan_discriminator": (SNPatchGANConfig, SNPatchGANDiscriminator),
     "imagegan_generator": (ImageGANGeneratorConfig, ImageGANGenerator),
     "imagegan_discriminator": (ImageGANDiscriminatorConfig, ImageGANDiscriminator),
+    "compact_sr": (CompactSRConfig, CompactSR),
+    "unet_discriminator": (UNetDiscriminatorConfig, UNetDiscriminator),
 }
 
 

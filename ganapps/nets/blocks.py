@@ -13,6 +13,7 @@ Normalisation kinds:
 """
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -110,3 +111,27 @@ def pad_to_stride(x: Tensor, stride: int, min_side: int = 0) -> tuple[Tensor, tu
             break
         x = F.pad(x, (0, pw, 0, ph), mode="reflect")
     return x, (h, w)
+
+
+@torch.no_grad()
+def icnr_(conv: nn.Conv2d, scale: int) -> nn.Conv2d:
+    """ICNR (Aitken et al. 2017): initialise the conv before a ``PixelShuffle(scale)`` so that the
+    ``scale²`` channels the shuffle spreads over one output block start equal (bias zero). The
+    layer then begins as a conv followed by nearest-neighbour upsampling, with no pixel-to-pixel
+    pattern inside the block: the checkerboard a randomly initialised sub-pixel conv starts with
+    (and a short or adversarial training may never remove) is not there to remove.
+
+    >>> conv = icnr_(nn.Conv2d(8, 3 * 4, 3, padding=1), 2)
+    >>> y = nn.PixelShuffle(2)(conv(torch.randn(1, 8, 5, 5)))
+    >>> bool(torch.allclose(y[..., ::2, ::2], y[..., 1::2, 1::2], atol=1e-6))
+    True
+    """
+    out_channels = conv.weight.shape[0]
+    if out_channels % scale**2:
+        raise ValueError(f"{out_channels} output channels are not a multiple of scale² = {scale**2}")
+    base = torch.empty(out_channels // scale**2, *conv.weight.shape[1:])
+    nn.init.kaiming_normal_(base)
+    conv.weight.copy_(base.repeat_interleave(scale**2, dim=0))
+    if conv.bias is not None:
+        nn.init.zeros_(conv.bias)
+    return conv

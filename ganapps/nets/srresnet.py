@@ -6,7 +6,8 @@ upsampled input is added at the end, so the net learns only the missing detail a
 
 Differences from the paper, with reasons: no BatchNorm (EDSR/ESRGAN found it costs PSNR and adds
 artifacts; without it a tile of any size behaves exactly as in training), LeakyReLU instead of
-PReLU, 3×3 instead of 9×9 outer convs. Layer names are BasicSR's ``MSRResNet``, so its checkpoints
+PReLU, 3×3 instead of 9×9 outer convs, ICNR-initialised sub-pixel convs (no checkerboard at
+the start; the paper's were random). Layer names are BasicSR's ``MSRResNet``, so its checkpoints
 map by name. BasicSR works in [0, 1], we in [-1, 1]: weights converted from BasicSR set
 ``unit_range`` and the net changes the range around them. Folding that change into ``conv_first``
 would be exact inside the image only: its zero padding would then stand for grey, not black, and
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from .blocks import icnr_
 
 SCALES = (2, 4)
 
@@ -75,6 +78,9 @@ class SRResNet(nn.Module):
         self.conv_last = nn.Conv2d(c.num_feat, c.channels, 3, 1, 1)
         self.lrelu = nn.LeakyReLU(0.1, inplace=True)
         _scaled_kaiming(self, 0.1)
+        for up in (self.upconv1, self.upconv2):  # sub-pixel convs start without a checkerboard
+            if up is not None:
+                icnr_(up, 2).weight.data.mul_(0.1)
 
     @property
     def scale(self) -> int:

@@ -19,6 +19,7 @@ from torch import Tensor
 from ganapps.core.device import autocast_dtype, tune_backends
 from ganapps.data.degrade import imresize
 from ganapps.data.io import Image, from_tensor, png_pixels, read_image, to_tensor, write_pixels
+from ganapps.nets.compact_sr import CompactSR
 from ganapps.nets.rrdbnet import RRDBNet
 from ganapps.nets.srresnet import SRResNet
 
@@ -27,7 +28,7 @@ from .files import Stages
 from .memory import ActivationBudget, check_fits
 from .tiling import check_tiling, tiled, tiled_bands
 
-SR_NETS = (SRResNet, RRDBNet)  # nets that map an image to one ``net.scale`` times larger
+SR_NETS = (SRResNet, RRDBNet, CompactSR)  # nets that map an image to one ``net.scale`` times larger
 
 
 class UpscalePipeline:

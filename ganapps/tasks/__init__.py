@@ -15,6 +15,7 @@ HEADS = {
     "inpaint": "ganapps.tasks.inpaint:HEAD",
     "srresnet": "ganapps.tasks.srgan:SRRESNET",
     "srgan": "ganapps.tasks.srgan:SRGAN",
+    "real-sr": "ganapps.tasks.realsr:HEAD",
 }
 
 

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganapps.core import distributed as ddp
-from ganapps.core.losses import get_loss, psnr_rgb
+from ganapps.core.losses import fft_magnitude_loss, get_loss, psnr_rgb
 from ganapps.core.task import Task
 from ganapps.data.degrade import imresize
 from ganapps.nets.srgan_disc import SRGANDiscriminator
@@ -59,13 +59,6 @@ class SRGANTaskConfig:
     vgg_weight: float = 0.006  # the common rescaling of VGG54 MSE for torchvision's input normalisation
     fft_weight: float = 0.1  # substitute loss, without --vgg-weights
     fm_weight: float = 0.1
-
-
-def fft_magnitude_loss(a: Tensor, b: Tensor) -> Tensor:
-    """Mean |‖FFT a‖ − ‖FFT b‖| (orthonormal, so on the pixel loss's scale); float32, as FFTs need."""
-    fa = torch.fft.rfft2(a.float(), norm="ortho").abs()
-    fb = torch.fft.rfft2(b.float(), norm="ortho").abs()
-    return F.l1_loss(fa, fb)
 
 
 class _SuperResolution(Task):
