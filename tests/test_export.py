@@ -37,7 +37,9 @@ def _weights(tmp_path: Path, name: str) -> tuple[Path, torch.nn.Module, torch.Te
     torch.manual_seed(0)
     net = build().eval()
     path = tmp_path / f"{name}.safetensors"
-    save_weights(path, net, spec_of(net) | {"task": task})
+    needs = {"translate": {"model": "cyclegan", "image_size": 16}, "upscale": {"scale": getattr(net, "scale", 2)},
+             "inpaint": {"image_size": 16}}  # what each task's metadata must say (core/metadata.py)
+    save_weights(path, net, spec_of(net) | {"task": task} | needs.get(task, {}))
     return path, net, torch.rand(shape, generator=torch.Generator().manual_seed(1)) * 2 - 1
 
 

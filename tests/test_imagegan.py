@@ -72,7 +72,7 @@ def test_train_image_gan_then_generate_from_the_exported_ema_generator(tmp_path:
                             "--epochs", "2", "--batch-size", "8", "--device", "cpu", "--precision", "fp32"])
     assert r.exit_code == 0, r.output
     pipe = GeneratePipeline(run / "generator.safetensors")
-    assert pipe.spec["task"] == "generate" and pipe.spec["image_size"] == 32 and pipe.spec["trained_steps"] == 6
+    assert pipe.spec.task == "generate" and pipe.spec.image_size == 32 and pipe.spec.trained_steps == 6
     assert torch.equal(pipe.tensors(4, seed=3), pipe.tensors(4, seed=3))
     assert not torch.equal(pipe.tensors(4, seed=3), pipe.tensors(4, seed=4))
     from ganapps.core.checkpoint import load_state

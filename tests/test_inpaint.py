@@ -183,7 +183,7 @@ def test_train_cli_exports_weights_the_pipeline_loads_and_resume_is_exact(tmp_pa
                             "--width", "4", "--iters", "3", "--batch-size", "4", "--device", "cpu", "--precision", "fp32"])
     assert r.exit_code == 0, r.output
     pipe = InpaintPipeline(run / "generator.safetensors")
-    assert pipe.image_size == 16 and pipe.spec["task"] == "inpaint" and pipe.spec["trained_steps"] == 3
+    assert pipe.image_size == 16 and pipe.spec.task == "inpaint" and pipe.spec.trained_steps == 3
     assert (run / "samples" / "epoch_001.png").exists()
     r = runner.invoke(app, ["train", "inpaint", "--data", str(data), "--out", str(tmp_path / "x"),
                             "--mask-ratio", "0.1-0.2,0.3-0.4"])  # fmt: skip

@@ -143,7 +143,7 @@ def test_training_with_a_validation_split_logs_val_jsonl_and_keeps_snapshots(tmp
     assert [s.name for s in snapshots] == [f"step_{rec['step']:06d}" for rec in records]
     assert (snapshots[0] / "generator_AtoB.safetensors").exists()
     spec = TranslatePipeline(run / "generator_AtoB.safetensors").spec
-    assert spec["config"]["attention"] and spec["config"]["upsample"] == "resize"  # the new defaults
+    assert spec.config["attention"] and spec.config["upsample"] == "resize"  # the new defaults
 
 
 # ------------------------------------------------------------------------------------ --init

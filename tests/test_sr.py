@@ -375,6 +375,6 @@ def test_real_sr_head_trains_on_realistic_inputs_and_its_weights_upscale(tmp_pat
                             "--init", str(tmp_path / "p1" / "generator.safetensors"), *common])  # fmt: skip
     assert r.exit_code == 0 and "D accuracy" in r.output, r.output
     pipe = load(tmp_path / "p2" / "generator.safetensors")
-    assert pipe.spec["degradation"] == "realistic" and pipe(Image(np.zeros((9, 11, 3), np.float32))).size == (18, 22)
+    assert pipe.spec.degradation == "realistic" and pipe(Image(np.zeros((9, 11, 3), np.float32))).size == (18, 22)
     r = runner.invoke(app, ["train", "real-sr", "--out", str(tmp_path / "x"), "--iters", "1", *common[:4], "--crop", "36"])
     assert r.exit_code == 2 and "multiple of the scale 2 and of 8" in r.output

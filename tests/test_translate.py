@@ -354,7 +354,7 @@ def test_cyclegan_training_lowers_the_cycle_loss_and_exports_both_directions(tmp
     assert np.mean(cycle[-3:]) < 0.85 * np.mean(cycle[:2])
     for stem in ("generator_AtoB", "generator_BtoA"):
         meta = TranslatePipeline(tmp_path / "run" / f"{stem}.safetensors").spec
-        assert meta["task"] == "translate" and meta["image_size"] == 32 and meta["input"] == "photo"
+        assert meta.task == "translate" and meta.image_size == 32 and meta.input == "photo"
     assert (tmp_path / "run" / "curves.png").exists() and (tmp_path / "run" / "samples" / "epoch_001.png").exists()
 
 
@@ -470,7 +470,7 @@ def test_train_commands_and_eval_translate_end_to_end(tmp_path: Path) -> None:
                             "--epochs", "1", "--ngf", "2", "--input-kind", "labels", "--device", "cpu", "--precision", "fp32"])
     assert r.exit_code == 0, r.output
     meta = TranslatePipeline(run / "generator.safetensors").spec
-    assert (meta["direction"], meta["input"], meta["model"]) == ("BtoA", "labels", "pix2pix")
+    assert (meta.direction, meta.input, meta.model) == ("BtoA", "labels", "pix2pix")
     r = runner.invoke(app, ["eval", "translate", "--task", "facades", "--data", str(facades), "--device", "cpu",
                             "--model", str(run / "generator.safetensors")])
     assert r.exit_code == 0 and "PSNR" in r.output, r.output

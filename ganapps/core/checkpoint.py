@@ -88,6 +88,10 @@ def save_weights(
     """
     if "arch" not in spec or "config" not in spec:
         raise ValueError("weights spec needs 'arch' and 'config'")
+    if "task" in spec:  # a model for a pipeline: its task's fields, checked (core/metadata.py)
+        from .metadata import parse_meta  # that module builds on this one's CheckpointError
+
+        spec = parse_meta(spec, str(path)).to_dict()
     tensors = {}
     for name, t in module.state_dict().items():
         t = t.detach().cpu()

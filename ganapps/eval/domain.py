@@ -106,6 +106,6 @@ def load_judge(name_or_path: str) -> DomainClassifier:
     from ganapps.weights import resolve
 
     net, spec = load_net(resolve(name_or_path))
-    if spec.get("task") != "classify-domains":
+    if spec.task != "classify-domains":
         raise CheckpointError(f"{name_or_path}: not a domain classifier (train one with 'ganapps train domain-classifier')")
     return net

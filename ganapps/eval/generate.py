@@ -24,7 +24,7 @@ def evaluate_generator(model: str, data: Path, classifier: str, n: int = 10000, 
     from ganapps.pipelines.generate import GeneratePipeline
 
     clf, spec = load_net(resolve(classifier))
-    classes = spec.get("classes") or [str(i) for i in range(clf.config.num_classes)]
+    classes = getattr(spec, "classes", None) or [str(i) for i in range(clf.config.num_classes)]
     test = IDXImages(data, "test")
     train = IDXImages(data, "train")
     real_test = test.float_images()
@@ -59,7 +59,7 @@ def evaluate_photo_generator(model: str, data: Path, n: int = 500, seed: int = 0
     from .two_sample import memorisation, two_sample_accuracy
 
     pipe = GeneratePipeline(resolve(model))
-    size = int(pipe.spec.get("image_size", 64))
+    size = pipe.spec.image_size or 64
     heldout = stack(ImageFolder(data / "test" if (data / "test").is_dir() else data, size))[:n]
     train = stack(ImageFolder(data / "train", size))
     fake = pipe.tensors(len(heldout), seed=seed)

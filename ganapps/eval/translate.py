@@ -27,6 +27,7 @@ from torch.utils.data import Dataset
 import numpy as np
 
 from ganapps.core.checkpoint import CheckpointError
+from ganapps.core.metadata import TranslateMeta
 from ganapps.data.datasets import VAL_PER_DOMAIN, AlignedDataset, SketchPairs, holdout, list_images, resize
 from ganapps.data.io import read_image, to_tensor
 from ganapps.pipelines.base import load_net
@@ -82,7 +83,7 @@ def evaluate_cyclegan(
     own size, and score the outputs (see the module docstring); ``masks``: a folder of foreground
     masks named like the images (bright = foreground), for the background figures."""
     clf, spec = load_net(classifier, device)
-    if spec.get("task") != "classify-domains":
+    if spec.task != "classify-domains":
         raise CheckpointError(f"{classifier}: not a domain classifier (train one with 'ganapps train domain-classifier')")
     target = 1 - CLASSES.index(source)
     real_acc, n_real = accuracy_on_test(clf, data)
@@ -119,13 +120,13 @@ def evaluate_cyclegan(
     return result
 
 
-def pix2pix_test_set(data: Path, spec: dict[str, Any], image_size: int) -> Dataset:
+def pix2pix_test_set(data: Path, spec: TranslateMeta, image_size: int) -> Dataset:
     """The test pairs a pix2pix model is scored on: ``data/test`` aligned pairs in the model's
     direction, or for a sketch model the photos of ``data/test`` (or ``data``) with their drawings."""
-    if spec.get("input") == "sketch":
+    if spec.input == "sketch":
         folder = data / "test" if (data / "test").is_dir() else data
         return SketchPairs(folder, image_size)
-    return AlignedDataset(data, "test", image_size, spec.get("direction", "AtoB"))
+    return AlignedDataset(data, "test", image_size, spec.direction)
 
 
 def evaluate_pix2pix(model: Path, data: Path, device: str = "cpu", batch_size: int = 1) -> dict[str, Any]:

@@ -23,7 +23,7 @@ class GeneratePipeline:
     def __init__(self, path: str | Path, device: str = "cpu"):
         self.net, self.spec = load_net(path, device)
         self.device = next(self.net.parameters()).device
-        self.classes: list[str] = list(self.spec.get("classes") or [])
+        self.classes: list[str] = list(getattr(self.spec, "classes", None) or [])
 
     def label(self, prompt: str) -> int:
         """The class a prompt asks for (:func:`ganapps.prompts.match_prompt`); one-line errors."""

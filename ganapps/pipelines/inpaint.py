@@ -166,10 +166,10 @@ class InpaintPipeline:
             raise ValueError(f"face mode {face!r}: use one of {', '.join(FACE_MODES)}")
         self.net, self.spec = load_net(path, device, channels_last=True)
         if not isinstance(self.net, InpaintGenerator):
-            raise ValueError(f"{path}: not an inpainting model (architecture {self.spec['arch']!r})")
+            raise ValueError(f"{path}: not an inpainting model (architecture {self.spec.arch!r})")
         self.device = next(self.net.parameters()).device
         self.dtype = autocast_dtype(self.device, precision)
-        self.image_size = int(self.spec.get("image_size", 128))
+        self.image_size = self.spec.image_size
         self.face, self.detector = face, detector
 
     @torch.inference_mode()

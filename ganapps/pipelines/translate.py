@@ -31,6 +31,7 @@ from torch import Tensor
 
 from ganapps.core.checkpoint import CheckpointError
 from ganapps.core.device import autocast_dtype
+from ganapps.core.metadata import TranslateMeta
 from ganapps.data.datasets import resize
 from ganapps.data.io import Image, from_tensor, read_image, to_tensor, write_image
 from ganapps.data.sketch import normalise_drawing
@@ -103,14 +104,14 @@ class TranslatePipeline:
         keep_detail: bool | None = None,
     ):
         self.net, self.spec = load_net(path, device, channels_last=True)
-        if self.spec.get("task") != "translate" or not hasattr(self.net, "stride"):
-            raise CheckpointError(f"{path}: not an image-translation generator (task {self.spec.get('task')!r})")
+        if not isinstance(self.spec, TranslateMeta) or not hasattr(self.net, "stride"):
+            raise CheckpointError(f"{path}: not an image-translation generator (task {self.spec.task!r})")
         self.device = next(self.net.parameters()).device
         self.dtype = autocast_dtype(self.device, precision)
-        self.image_size = int(self.spec.get("image_size", 256))
-        self.input_kind = self.spec.get("input", "photo")
+        self.image_size = self.spec.image_size
+        self.input_kind = self.spec.input
         self.batch_size, self.max_side = batch_size, max_side
-        photo_to_photo = self.spec.get("model") == "cyclegan" and self.input_kind == "photo"
+        photo_to_photo = self.spec.model == "cyclegan" and self.input_kind == "photo"
         self.keep_detail = photo_to_photo if keep_detail is None else keep_detail
         stride = self.net.stride
         self.budget = ActivationBudget(self.net, 3, self.dtype, probe=-(-max(64, self.net.min_side) // stride) * stride)

@@ -52,7 +52,7 @@ class UpscalePipeline:
         check_tiling(tile, tile_overlap)
         self.net, self.spec = load_net(path, device, channels_last=True)
         if not isinstance(self.net, SR_NETS):
-            raise ValueError(f"{path}: not a super-resolution model (architecture {self.spec['arch']!r})")
+            raise ValueError(f"{path}: not a super-resolution model (architecture {self.spec.arch!r})")
         self.scale = self.net.scale
         self.device = next(self.net.parameters()).device
         tune_backends(self.device)  # every tile has the same shape
