@@ -130,19 +130,20 @@ def test_hole_weighted_l1_and_the_objective() -> None:
     torch.manual_seed(0)
     images = torch.rand(2, 3, 16, 16) * 2 - 1
     task = InpaintTask(InpaintConfig(image_size=16, width=4, ndf=4, samples=2), images)
-    out = task.generate(images)
-    assert out["mask"].shape == (2, 1, 16, 16) and set(out["mask"].unique().tolist()) <= {0.0, 1.0}
-    known = out["mask"] == 0
-    assert torch.equal(out["completed"].masked_select(known), out["real"].masked_select(known))
-    loss, logs = task.g_loss(images, out)
+    batch = task.augment(images)
+    out = task.generate(batch)
+    assert batch["mask"].shape == (2, 1, 16, 16) and set(batch["mask"].unique().tolist()) <= {0.0, 1.0}
+    known = batch["mask"] == 0
+    assert torch.equal(out["completed"].masked_select(known), batch["image"].masked_select(known))
+    loss, logs = task.g_loss(batch, out)
     c = task.config
     expected = c.hole_weight * logs["hole_l1_loss"] + c.valid_weight * logs["valid_l1_loss"] + c.adv_weight * logs["gan_loss"]
     assert (c.hole_weight, c.valid_weight) == (6.0, 1.0)
     assert loss.item() == pytest.approx(expected, rel=1e-5)
-    d_loss, d_logs = task.d_loss(images, {k: v.detach() for k, v in out.items()})
+    d_loss, d_logs = task.d_loss(batch, {k: v.detach() for k, v in out.items()})
     D = task.discriminators["D"].eval()  # eval: no power iteration, the same normalised weights again
-    real = D(torch.cat([out["real"], out["mask"]], 1))
-    fake = D(torch.cat([out["completed"].detach(), out["mask"]], 1))
+    real = D(torch.cat([batch["image"], batch["mask"]], 1))
+    fake = D(torch.cat([out["completed"].detach(), batch["mask"]], 1))
     assert d_loss.item() == pytest.approx(get_loss("hinge").d(real, fake).item(), rel=1e-4)
     assert (d_logs["d_acc_real"], d_logs["d_acc_fake"]) == pytest.approx(get_loss("hinge").accuracy(real, fake))
     assert task.samples(task.generators).shape == (6, 3, 16, 16)  # masked | completed | real per image
@@ -156,8 +157,8 @@ def test_d_accuracy_counts_real_patches_called_real_and_fakes_called_fake() -> N
     task = InpaintTask(InpaintConfig(image_size=16, width=4, ndf=4, samples=2), torch.zeros(2, 3, 16, 16))
     task.discriminators = {"D": MeanLogit()}
     completed = torch.cat([torch.full((1, 3, 16, 16), -0.5), torch.full((1, 3, 16, 16), 0.5)])  # the second fools D
-    out = {"real": torch.full((2, 3, 16, 16), 0.5), "completed": completed, "mask": torch.zeros(2, 1, 16, 16)}
-    _, logs = task.d_loss(None, out)
+    batch = {"image": torch.full((2, 3, 16, 16), 0.5), "mask": torch.zeros(2, 1, 16, 16)}
+    _, logs = task.d_loss(batch, {"completed": completed})
     assert (logs["d_acc_real"], logs["d_acc_fake"]) == (1.0, 0.5)
 
 

@@ -232,7 +232,7 @@ def test_attention_warm_up_floor_falls_from_one_to_zero_and_resumes_with_the_run
 
     batch = {"A": torch.rand(1, 3, 34, 34) * 2 - 1, "B": torch.rand(1, 3, 34, 34) * 2 - 1}
     task = CycleGANTask(CycleGANConfig(image_size=32, ngf=4, ndf=4, n_blocks=1, attention_warmup=4), batch)
-    floors = [task.generate(batch)["mask_floor"] for _ in range(6)]
+    floors = [task.generate(task.augment(batch))["mask_floor"] for _ in range(6)]
     assert floors == [0.75, 0.5, 0.25, 0.0, 0.0, 0.0]
     resumed = CycleGANTask(CycleGANConfig(image_size=32, ngf=4, ndf=4, n_blocks=1, attention_warmup=4), batch)
     resumed.load_state_dict(task.state_dict())

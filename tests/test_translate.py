@@ -202,15 +202,17 @@ def _fake_batch(size: int) -> dict[str, torch.Tensor]:
 
 
 def test_cyclegan_objective_weights_gan_cycle_and_identity_terms() -> None:
-    batch = _fake_batch(32)
-    attention = CycleGANTask(CycleGANConfig(image_size=32, ngf=4, ndf=4, n_blocks=1), batch)
+    loaded = _fake_batch(32)
+    attention = CycleGANTask(CycleGANConfig(image_size=32, ngf=4, ndf=4, n_blocks=1), loaded)
+    batch = attention.augment(loaded)
+    assert batch["A"].shape == (2, 3, 32, 32)  # a random 32-px crop of each 34-px image
     loss, logs = attention.g_loss(batch, attention.generate(batch))
     assert "identity_loss" not in logs  # off with attention (it closes the mask)
     assert loss.item() == pytest.approx(logs["gan_loss"] + 10 * logs["cycle_loss"], rel=1e-5)  # no mask cost in warm-up
     attention.steps = 10_000
     loss, logs = attention.g_loss(batch, attention.generate(batch))
     assert loss.item() == pytest.approx(logs["gan_loss"] + 10 * logs["cycle_loss"] + 0.5 * 2 * logs["mask_mean"], rel=1e-5)
-    task = CycleGANTask(CycleGANConfig(image_size=32, ngf=4, ndf=4, n_blocks=1, attention=False), batch)
+    task = CycleGANTask(CycleGANConfig(image_size=32, ngf=4, ndf=4, n_blocks=1, attention=False), loaded)
     out = task.generate(batch)
     assert out["fake_B"].shape == (2, 3, 32, 32)
     loss, logs = task.g_loss(batch, out)
@@ -218,8 +220,8 @@ def test_cyclegan_objective_weights_gan_cycle_and_identity_terms() -> None:
     d_loss, d_logs = task.d_loss(batch, {k: v.detach() if torch.is_tensor(v) else v for k, v in out.items()})
     assert d_loss.item() == pytest.approx(d_logs["d_A_loss"] + d_logs["d_B_loss"], rel=1e-5)
     assert len(task.pool_a.images) == 2  # D saw the fakes through the pool (returned as they came, not yet full)
-    logits = {k: task.discriminators[d](out[k]).float() for k, d in
-              (("real_A", "D_A"), ("real_B", "D_B"), ("fake_A", "D_A"), ("fake_B", "D_B"))}  # fmt: skip
+    shown = {"real_A": batch["A"], "real_B": batch["B"], "fake_A": out["fake_A"], "fake_B": out["fake_B"]}
+    logits = {k: task.discriminators["D_" + k[-1]](x).float() for k, x in shown.items()}
     acc = task.loss.accuracy(torch.cat([logits["real_A"], logits["real_B"]]), torch.cat([logits["fake_A"], logits["fake_B"]]))
     assert (d_logs["d_acc_real"], d_logs["d_acc_fake"]) == pytest.approx(acc)  # both domains' patches, pooled
     assert task.samples(task.generators).shape == (12, 3, 32, 32)  # 2 rows × 6 images
@@ -237,21 +239,21 @@ def test_cyclegan_d_accuracy_counts_real_patches_called_real_and_fakes_called_fa
     task = CycleGANTask(CycleGANConfig(image_size=32, ngf=4, ndf=4, n_blocks=1), batch)
     task.discriminators = {"D_A": MeanLogit(), "D_B": MeanLogit()}
     const = lambda v: torch.full((2, 3, 32, 32), v)  # noqa: E731
-    out = {"real_A": const(1.0), "real_B": const(1.0), "fake_A": const(-1.0), "fake_B": const(1.0)}  # D_B is fooled
-    _, logs = task.d_loss(batch, out)
+    _, logs = task.d_loss({"A": const(1.0), "B": const(1.0)}, {"fake_A": const(-1.0), "fake_B": const(1.0)})  # D_B is fooled
     assert (logs["d_acc_real"], logs["d_acc_fake"]) == (1.0, 0.5)
 
 
 def test_pix2pix_objective_is_gan_plus_100_l1_and_half_d() -> None:
     batch = _fake_batch(32)
     task = Pix2PixTask(Pix2PixConfig(image_size=32, ngf=2, ndf=4), batch)
-    out = task.generate(batch)
-    loss, logs = task.g_loss(batch, out)
+    batch = task.augment(batch)
+    fake_b = task.generate(batch)
+    loss, logs = task.g_loss(batch, fake_b)
     assert loss.item() == pytest.approx(logs["gan_loss"] + 100 * logs["l1_loss"], rel=1e-5)
     D = task.discriminators["D"]
-    real = D(torch.cat([out["real_A"], out["real_B"]], 1))
-    fake = D(torch.cat([out["real_A"], out["fake_B"].detach()], 1))
-    d_loss, _ = task.d_loss(batch, {k: v.detach() for k, v in out.items()})
+    real = D(torch.cat([batch["A"], batch["B"]], 1))
+    fake = D(torch.cat([batch["A"], fake_b.detach()], 1))
+    d_loss, _ = task.d_loss(batch, fake_b.detach())
     assert d_loss.item() == pytest.approx(0.5 * get_loss("vanilla").d(real, fake).item(), rel=1e-5)
     assert task.weights_metadata("generator")["direction"] == "AtoB"
 
@@ -259,8 +261,8 @@ def test_pix2pix_objective_is_gan_plus_100_l1_and_half_d() -> None:
 def test_pix2pix_crops_input_and_target_identically() -> None:
     x = torch.rand(3, 3, 40, 40)
     task = Pix2PixTask(Pix2PixConfig(image_size=32, ngf=2, ndf=4), {"A": x, "B": x})
-    out = task.generate({"A": x, "B": x.clone()})
-    assert torch.equal(out["real_A"], out["real_B"])
+    out = task.augment({"A": x, "B": x.clone()})
+    assert out["A"].shape == (3, 3, 32, 32) and torch.equal(out["A"], out["B"])
 
 
 # ------------------------------------------------------------------------------ datasets

@@ -1,8 +1,9 @@
 """What a task head provides to the trainer: subclass :class:`Task` and fill in its parts.
 
-Images are float NCHW in [-1, 1]. The trainer calls, per step, ``generate(batch)`` (the generators'
-forward, graph kept), then ``d_loss(batch, fake)`` with the fakes detached and the generators
-frozen, then ``g_loss(batch, fake)`` with the discriminators frozen. A head without
+Images are float NCHW in [-1, 1]. The trainer calls, per step, ``augment(batch)`` (random crops,
+flips, masks: what the losses compare against), ``generate(batch)`` (the generators' forward,
+graph kept), then ``d_loss(batch, fake)`` with the fakes detached and the generators frozen, then
+``g_loss(batch, fake)`` with the discriminators frozen. A head without
 discriminators (SRResNet's pixel-loss phase) returns ``None`` for the D optimizer and is never
 asked for a D loss.
 """
@@ -26,8 +27,12 @@ class Task:
         """(generator optimizer, discriminator optimizer or None without discriminators)."""
         raise NotImplementedError
 
+    def augment(self, batch: Any) -> Any:
+        """The training inputs of a loaded batch (random crops, flips, masks); none by default."""
+        return batch
+
     def generate(self, batch: Any) -> Any:
-        """Run the generators on a batch; the result feeds both the D and the G step."""
+        """Run the generators on an augmented batch; the result feeds both the D and the G step."""
         raise NotImplementedError
 
     def d_loss(self, batch: Any, fake: Any) -> tuple[Tensor, dict[str, float]]:

@@ -193,8 +193,9 @@ class Trainer:
     def train_step(self, batches: list[Any]) -> dict[str, float]:
         """``d_steps`` discriminator updates (one per batch), then one generator update."""
         logs: dict[str, float] = {}
-        for i, batch in enumerate(batches):
+        for i, loaded in enumerate(batches):
             last = i == len(batches) - 1
+            batch = self.task.augment(loaded)
             with torch.set_grad_enabled(last), autocast(self.device, self.dtype):
                 fake = self.task.generate(batch)
             if self.opt_d is not None:

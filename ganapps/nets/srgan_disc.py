@@ -54,5 +54,8 @@ class SRGANDiscriminator(nn.Module):
         logits = self.linear2(self.lrelu(self.linear1(self.pool(x).flatten(1))))
         return logits.flatten(), feats
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.features(x)[0]
+    def forward(self, x: Tensor, with_features: bool = False) -> Tensor | tuple[Tensor, list[Tensor]]:
+        """Logits, or with ``with_features`` also :meth:`features`' stages: through ``forward``,
+        a wrapper such as DDP's passes the request on (it does not expose other methods)."""
+        logits, feats = self.features(x)
+        return (logits, feats) if with_features else logits

@@ -167,7 +167,7 @@ class CycleGANTask(Task):
         self.generators: dict[str, nn.Module] = {"G_AB": ResNetGenerator(g_cfg), "G_BA": ResNetGenerator(g_cfg)}
         self.discriminators: dict[str, nn.Module] = {"D_A": PatchGANDiscriminator(d_cfg), "D_B": PatchGANDiscriminator(d_cfg)}
         self.pool_a, self.pool_b = ImagePool(c.pool_size), ImagePool(c.pool_size)
-        self.augment = crop_flip(c.image_size)
+        self.crop_flip = crop_flip(c.image_size)
         n = c.samples
         self.fixed = {k: center_crop(v[:n], c.image_size) for k, v in sample_batch.items()}
         self.val, self.judge = val or {}, judge
@@ -186,16 +186,20 @@ class CycleGANTask(Task):
         d_params = itertools.chain(*(d.parameters() for d in self.discriminators.values()))
         return torch.optim.Adam(g_params, lr=self.config.lr, betas=betas), torch.optim.Adam(d_params, lr=self.config.lr, betas=betas)
 
+    def augment(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
+        """A random crop and mirror of each image, the two domains independently."""
+        return {"A": self.crop_flip(batch["A"]), "B": self.crop_flip(batch["B"])}
+
     def generate(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
-        """Augment both domains independently, translate each way and back."""
+        """Translate each way and back."""
         g_ab, g_ba = self.generators["G_AB"], self.generators["G_BA"]
-        real_a, real_b = self.augment(batch["A"]), self.augment(batch["B"])
+        real_a, real_b = batch["A"], batch["B"]
         if torch.is_grad_enabled():  # the step's G pass (extra D-only passes run without grad)
             self.steps += 1
         floor = self.mask_floor()
         fake_b, cyc_b, mask_b = self._translate(g_ab, real_a, floor)
         fake_a, cyc_a, mask_a = self._translate(g_ba, real_b, floor)
-        out = {"real_A": real_a, "real_B": real_b, "fake_A": fake_a, "fake_B": fake_b,
+        out = {"fake_A": fake_a, "fake_B": fake_b,
                "rec_A": self._translate(g_ba, cyc_b, floor)[1], "rec_B": self._translate(g_ab, cyc_a, floor)[1]}
         if self.config.attention:
             out |= {"mask_A": mask_a, "mask_B": mask_b, "mask_floor": floor}
@@ -217,20 +221,20 @@ class CycleGANTask(Task):
         change = content - x
         return x + mask * change, x + mask.detach() * change, mask
 
-    def d_loss(self, batch: Any, out: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
+    def d_loss(self, batch: dict[str, Tensor], out: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
         d_a, d_b = self.discriminators["D_A"], self.discriminators["D_B"]
-        real_a, fake_a = d_a(out["real_A"]).float(), d_a(self.pool_a.query(out["fake_A"])).float()
-        real_b, fake_b = d_b(out["real_B"]).float(), d_b(self.pool_b.query(out["fake_B"])).float()
+        real_a, fake_a = d_a(batch["A"]).float(), d_a(self.pool_a.query(out["fake_A"])).float()
+        real_b, fake_b = d_b(batch["B"]).float(), d_b(self.pool_b.query(out["fake_B"])).float()
         loss_a, loss_b = self.loss.d(real_a, fake_a), self.loss.d(real_b, fake_b)
         acc_real, acc_fake = self.loss.accuracy(torch.cat([real_a, real_b]), torch.cat([fake_a, fake_b]))
         logs = {"d_A_loss": loss_a.item(), "d_B_loss": loss_b.item(), "d_acc_real": acc_real, "d_acc_fake": acc_fake}
         return loss_a + loss_b, logs
 
-    def g_loss(self, batch: Any, out: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
+    def g_loss(self, batch: dict[str, Tensor], out: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
         c = self.config
         d_a, d_b = self.discriminators["D_A"], self.discriminators["D_B"]
         gan = self.loss.g(d_b(out["fake_B"]).float()) + self.loss.g(d_a(out["fake_A"]).float())
-        cycle = cycle_loss(out["real_A"], out["rec_A"]) + cycle_loss(out["real_B"], out["rec_B"])
+        cycle = cycle_loss(batch["A"], out["rec_A"]) + cycle_loss(batch["B"], out["rec_B"])
         loss = gan + c.lambda_cycle * cycle
         logs = {"gan_loss": gan.item(), "cycle_loss": cycle.item()}
         if c.attention:
@@ -243,8 +247,8 @@ class CycleGANTask(Task):
         lambda_identity = c.lambda_identity if c.lambda_identity is not None else (0.0 if c.attention else 0.5)
         if lambda_identity > 0:
             floor = out.get("mask_floor", 0.0)
-            idt = identity_loss(out["real_B"], self.generators["G_AB"](out["real_B"], mask_floor=floor)) + identity_loss(
-                out["real_A"], self.generators["G_BA"](out["real_A"], mask_floor=floor)
+            idt = identity_loss(batch["B"], self.generators["G_AB"](batch["B"], mask_floor=floor)) + identity_loss(
+                batch["A"], self.generators["G_BA"](batch["A"], mask_floor=floor)
             )
             loss = loss + c.lambda_cycle * lambda_identity * idt
             logs["identity_loss"] = idt.item()

@@ -58,21 +58,23 @@ class ImageGANTask(Task):
             torch.optim.Adam(self.discriminators["D"].parameters(), lr=c.lr, betas=c.betas),
         )
 
-    def generate(self, real: Tensor) -> dict[str, Tensor]:
-        """Flip half the real images at random and draw as many fakes."""
+    def augment(self, real: Tensor) -> Tensor:
+        """Mirror half the real images at random."""
         flip = torch.rand(real.shape[0], 1, 1, 1, device=real.device) < 0.5
-        real = torch.where(flip, real.flip(-1), real)
-        z = torch.randn(real.shape[0], self.config.nz, device=real.device)
-        return {"real": real, "fake": self.generators["G"](z)}
+        return torch.where(flip, real.flip(-1), real)
 
-    def d_loss(self, batch: Any, out: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
+    def generate(self, real: Tensor) -> Tensor:
+        """As many fakes as real images."""
+        return self.generators["G"](torch.randn(real.shape[0], self.config.nz, device=real.device))
+
+    def d_loss(self, real_images: Tensor, fake_images: Tensor) -> tuple[Tensor, dict[str, float]]:
         D = self.discriminators["D"]
-        real, fake = D(out["real"]).float(), D(out["fake"]).float()
+        real, fake = D(real_images).float(), D(fake_images).float()
         acc_real, acc_fake = self.loss.accuracy(real, fake)
         return self.loss.d(real, fake), {"d_acc_real": acc_real, "d_acc_fake": acc_fake}
 
-    def g_loss(self, batch: Any, out: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
-        return self.loss.g(self.discriminators["D"](out["fake"]).float()), {}
+    def g_loss(self, real_images: Tensor, fake_images: Tensor) -> tuple[Tensor, dict[str, float]]:
+        return self.loss.g(self.discriminators["D"](fake_images).float()), {}
 
     def samples(self, generators: dict[str, nn.Module]) -> Tensor:
         G = generators["G"]

@@ -110,29 +110,32 @@ class InpaintTask(Task):
             torch.optim.Adam(self.discriminators["D"].parameters(), lr=c.lr, betas=c.betas),
         )
 
-    def generate(self, batch: Tensor) -> dict[str, Tensor]:
-        """Mirror at random, draw a mask per image, predict; the composite is what D judges."""
-        real = self.flip(batch)
-        c = self.config
+    def augment(self, images: Tensor) -> dict[str, Tensor]:
+        """Mirror at random and draw a mask per image."""
+        real, c = self.flip(images), self.config
         mask = batch_masks(len(real), tuple(real.shape[-2:]), c.mask_ratio, family=c.masks).to(real.device)
-        raw = self.generators["G"](masked_input(real, mask))
-        return {"real": real, "mask": mask, "raw": raw, "completed": composite(real, mask, raw)}
+        return {"image": real, "mask": mask}
+
+    def generate(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
+        """Predict the hole; the composite (known pixels kept) is what D judges."""
+        raw = self.generators["G"](masked_input(batch["image"], batch["mask"]))
+        return {"raw": raw, "completed": composite(batch["image"], batch["mask"], raw)}
 
     def _scores(self, image: Tensor, mask: Tensor) -> Tensor:
         return self.discriminators["D"](torch.cat([image, mask], dim=1)).float()
 
-    def d_loss(self, batch: Any, out: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
-        real, fake = self._scores(out["real"], out["mask"]), self._scores(out["completed"], out["mask"])
+    def d_loss(self, batch: dict[str, Tensor], out: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
+        real, fake = self._scores(batch["image"], batch["mask"]), self._scores(out["completed"], batch["mask"])
         acc_real, acc_fake = self.loss.accuracy(real, fake)
         return self.loss.d(real, fake), {"d_acc_real": acc_real, "d_acc_fake": acc_fake}
 
-    def g_loss(self, batch: Any, out: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
+    def g_loss(self, batch: dict[str, Tensor], out: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
         c = self.config
-        hole, valid = hole_valid_l1(out["raw"], out["real"], out["mask"])
-        adversarial = self.loss.g(self._scores(out["completed"], out["mask"]))
+        hole, valid = hole_valid_l1(out["raw"], batch["image"], batch["mask"])
+        adversarial = self.loss.g(self._scores(out["completed"], batch["mask"]))
         loss = c.hole_weight * hole + c.valid_weight * valid + c.adv_weight * adversarial
         logs = {"hole_l1_loss": hole.item(), "valid_l1_loss": valid.item(), "gan_loss": adversarial.item()}
-        return loss, logs | {"psnr": psnr_rgb(out["completed"], out["real"])}
+        return loss, logs | {"psnr": psnr_rgb(out["completed"], batch["image"])}
 
     def samples(self, generators: dict[str, nn.Module]) -> Tensor:
         """Triples masked input (hole white) | completed | real; two triples per grid row."""

@@ -61,7 +61,7 @@ class Pix2PixTask(Task):
         d_cfg = PatchGANConfig(in_channels=6, ndf=c.ndf, norm="instance_affine")
         self.generators: dict[str, nn.Module] = {"G": UNetGenerator(g_cfg)}
         self.discriminators: dict[str, nn.Module] = {"D": PatchGANDiscriminator(d_cfg)}
-        self.augment = crop_flip(c.image_size)
+        self.crop_flip = crop_flip(c.image_size)
         self.fixed = {k: center_crop(v[: c.samples], c.image_size) for k, v in sample_batch.items()}
 
     def optimizers(self) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
@@ -71,23 +71,25 @@ class Pix2PixTask(Task):
             torch.optim.Adam(self.discriminators["D"].parameters(), lr=self.config.lr, betas=betas),
         )
 
-    def generate(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
-        """Crop and flip input and target together (one draw for the pair), then translate."""
-        pair = self.augment(torch.cat([batch["A"], batch["B"]], dim=1))
-        real_a, real_b = pair[:, :3], pair[:, 3:]
-        return {"real_A": real_a, "real_B": real_b, "fake_B": self.generators["G"](real_a)}
+    def augment(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
+        """Crop and flip input and target together (one draw for the pair)."""
+        pair = self.crop_flip(torch.cat([batch["A"], batch["B"]], dim=1))
+        return {"A": pair[:, :3], "B": pair[:, 3:]}
 
-    def d_loss(self, batch: Any, out: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
+    def generate(self, batch: dict[str, Tensor]) -> Tensor:
+        return self.generators["G"](batch["A"])
+
+    def d_loss(self, batch: dict[str, Tensor], fake_b: Tensor) -> tuple[Tensor, dict[str, float]]:
         D = self.discriminators["D"]
-        real = D(torch.cat([out["real_A"], out["real_B"]], 1)).float()
-        fake = D(torch.cat([out["real_A"], out["fake_B"]], 1)).float()
+        real = D(torch.cat([batch["A"], batch["B"]], 1)).float()
+        fake = D(torch.cat([batch["A"], fake_b], 1)).float()
         acc_real, acc_fake = self.loss.accuracy(real, fake)
         # Halved as in the paper, which slows D relative to G.
         return 0.5 * self.loss.d(real, fake), {"d_acc_real": acc_real, "d_acc_fake": acc_fake}
 
-    def g_loss(self, batch: Any, out: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
-        gan = self.loss.g(self.discriminators["D"](torch.cat([out["real_A"], out["fake_B"]], 1)).float())
-        l1 = l1_loss(out["real_B"], out["fake_B"])
+    def g_loss(self, batch: dict[str, Tensor], fake_b: Tensor) -> tuple[Tensor, dict[str, float]]:
+        gan = self.loss.g(self.discriminators["D"](torch.cat([batch["A"], fake_b], 1)).float())
+        l1 = l1_loss(batch["B"], fake_b)
         return gan + self.config.lambda_l1 * l1, {"gan_loss": gan.item(), "l1_loss": l1.item()}
 
     def samples(self, generators: dict[str, nn.Module]) -> Tensor:

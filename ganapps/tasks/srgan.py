@@ -26,7 +26,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganapps.core import distributed as ddp
 from ganapps.core.losses import fft_magnitude_loss, get_loss, psnr_rgb
 from ganapps.core.task import Task
 from ganapps.data.degrade import imresize
@@ -141,8 +140,8 @@ class SRGANTask(_SuperResolution):
 
     def g_loss(self, batch: dict[str, Tensor], fake: Tensor) -> tuple[Tensor, dict[str, float]]:
         hr, c = batch["hr"], self.config
-        D = ddp.unwrap(self.discriminators["D"])  # frozen here; features() is not DDP's forward
-        fake_logits, fake_feats = D.features(fake)
+        D = self.discriminators["D"]
+        fake_logits, fake_feats = D(fake, with_features=True)
         adversarial = self.loss.g(fake_logits.float())
         if self.vgg is not None:
             vgg = self.vgg.to(fake.device)
@@ -152,7 +151,7 @@ class SRGANTask(_SuperResolution):
             logs = {"vgg54": content.item()}
         else:
             with torch.no_grad():
-                _, real_feats = D.features(hr)
+                _, real_feats = D(hr, with_features=True)
             l1 = F.l1_loss(fake.float(), hr)
             fft = fft_magnitude_loss(fake, hr)
             fm = sum(F.l1_loss(f.float(), r.float()) for f, r in zip(fake_feats, real_feats)) / len(real_feats)
