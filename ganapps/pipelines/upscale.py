@@ -17,18 +17,14 @@ import torch
 from torch import Tensor
 
 from ganapps.core.device import autocast_dtype, tune_backends
+from ganapps.core.metadata import UpscaleMeta
 from ganapps.data.degrade import imresize
 from ganapps.data.io import Image, from_tensor, png_pixels, read_image, to_tensor, write_pixels
-from ganapps.nets.compact_sr import CompactSR
-from ganapps.nets.rrdbnet import RRDBNet
-from ganapps.nets.srresnet import SRResNet
 
 from .base import forward, load_net
 from .files import Stages
 from .memory import ActivationBudget, check_fits
 from .tiling import check_tiling, tiled, tiled_bands
-
-SR_NETS = (SRResNet, RRDBNet, CompactSR)  # nets that map an image to one ``net.scale`` times larger
 
 
 class UpscalePipeline:
@@ -51,8 +47,9 @@ class UpscalePipeline:
     ):
         check_tiling(tile, tile_overlap)
         self.net, self.spec = load_net(path, device, channels_last=True)
-        if not isinstance(self.net, SR_NETS):
-            raise ValueError(f"{path}: not a super-resolution model (architecture {self.spec.arch!r})")
+        if not isinstance(self.spec, UpscaleMeta) or getattr(self.net, "scale", None) != self.spec.scale:
+            # any net that maps an image to one ``net.scale`` times larger, as its metadata says
+            raise ValueError(f"{path}: not a super-resolution model (architecture {self.spec.arch!r}, task {self.spec.task!r})")
         self.scale = self.net.scale
         self.device = next(self.net.parameters()).device
         tune_backends(self.device)  # every tile has the same shape
