@@ -9,11 +9,11 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from rich.progress import Progress
 from torch import Tensor
 from torch.utils.data import ConcatDataset, DataLoader, Dataset
 
 from ganapps.data.datasets import ImageFolder, load_size_for
+from ganapps.eval.classifier import fit
 from ganapps.nets.domain_classifier import DomainClassifier, DomainClassifierConfig
 from ganapps.tasks.augment import center_crop, crop_flip
 
@@ -45,21 +45,7 @@ def train_domain_classifier(
     data = ConcatDataset([_Labelled(f, label) for label, f in enumerate(domain_images(root, "train", image_size))])
     loader = DataLoader(data, batch_size=batch_size, shuffle=True, drop_last=len(data) > batch_size)
     net = DomainClassifier(DomainClassifierConfig(image_size=image_size))
-    opt = torch.optim.Adam(net.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * len(loader))
-    augment = crop_flip(image_size)
-    net.train()
-    with Progress(disable=not progress) as bar:
-        task = bar.add_task("classifier", total=epochs * len(loader))
-        for _ in range(epochs):
-            for x, y in loader:
-                loss = F.cross_entropy(net(augment(x)), y)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                sched.step()
-                bar.advance(task)
-    return net.eval()
+    return fit(net, loader, epochs, lr, crop_flip(image_size), progress)
 
 
 @torch.inference_mode()

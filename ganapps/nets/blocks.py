@@ -13,6 +13,8 @@ Normalisation kinds:
 """
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -135,3 +137,26 @@ def icnr_(conv: nn.Conv2d, scale: int) -> nn.Conv2d:
     if conv.bias is not None:
         nn.init.zeros_(conv.bias)
     return conv
+
+
+class SuperResolutionNet(nn.Module):
+    """What our super-resolution nets share: ``scale`` from their config; weights trained on [0, 1]
+    images (BasicSR's, ``config.unit_range``) run on our [-1, 1] ones by changing the range around
+    ``_forward``; a small LR image for export and tracing (height and width are dynamic)."""
+
+    config: Any
+
+    @property
+    def scale(self) -> int:
+        return self.config.scale
+
+    def forward(self, x: Tensor) -> Tensor:
+        if getattr(self.config, "unit_range", False):
+            return self._forward((x + 1) / 2) * 2 - 1
+        return self._forward(x)
+
+    def _forward(self, x: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def example_input(self) -> Tensor:
+        return torch.zeros(1, self.config.channels, 32, 32)

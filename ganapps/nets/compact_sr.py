@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .blocks import icnr_
+from .blocks import SuperResolutionNet, icnr_
 
 SCALES = (2, 4)
 
@@ -28,9 +27,10 @@ class CompactSRConfig:
     channels: int = 3
 
 
-class CompactSR(nn.Module):
+class CompactSR(SuperResolutionNet):
     """LR images N×C×H×W in [-1, 1] → N×C×(sH)×(sW), s = ``config.scale``.
 
+    >>> import torch
     >>> net = CompactSR(CompactSRConfig(scale=2, num_feat=8, num_conv=2))
     >>> tuple(net(torch.zeros(1, 3, 5, 7)).shape)
     (1, 3, 10, 14)
@@ -48,13 +48,5 @@ class CompactSR(nn.Module):
         self.body = nn.Sequential(*layers)
         self.shuffle = nn.PixelShuffle(c.scale)
 
-    @property
-    def scale(self) -> int:
-        return self.config.scale
-
-    def forward(self, x: Tensor) -> Tensor:
+    def _forward(self, x: Tensor) -> Tensor:
         return self.shuffle(self.body(x)) + F.interpolate(x, scale_factor=self.scale, mode="nearest")
-
-    def example_input(self) -> Tensor:
-        """A small LR image, for export/tracing (height and width are dynamic)."""
-        return torch.zeros(1, self.config.channels, 32, 32)

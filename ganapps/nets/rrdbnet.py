@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .blocks import pad_to_stride
+from .blocks import SuperResolutionNet, pad_to_stride
 
 UNSHUFFLE = {4: 1, 2: 2, 1: 4}  # output scale → input pixel-unshuffle factor
 
@@ -66,7 +66,7 @@ class RRDB(nn.Module):
         return x + 0.2 * self.rdb3(self.rdb2(self.rdb1(x)))
 
 
-class RRDBNet(nn.Module):
+class RRDBNet(SuperResolutionNet):
     """LR images N×C×H×W in [-1, 1] → N×C×(sH)×(sW), s = ``config.scale`` (1, 2 or 4).
 
     For ×2 and ×1, H and W need not be multiples of the unshuffle factor: the input is
@@ -88,15 +88,6 @@ class RRDBNet(nn.Module):
         self.conv_last = nn.Conv2d(c.num_feat, c.channels, 3, 1, 1)
         self.lrelu = nn.LeakyReLU(0.2, inplace=True)
 
-    @property
-    def scale(self) -> int:
-        return self.config.scale
-
-    def forward(self, x: Tensor) -> Tensor:
-        if self.config.unit_range:
-            return self._forward((x + 1) / 2) * 2 - 1
-        return self._forward(x)
-
     def _forward(self, x: Tensor) -> Tensor:
         h, w = x.shape[-2:]
         if self.unshuffle > 1:
@@ -107,7 +98,3 @@ class RRDBNet(nn.Module):
             feat = self.lrelu(conv(F.interpolate(feat, scale_factor=2, mode="nearest")))
         out = self.conv_last(self.lrelu(self.conv_hr(feat)))
         return out[..., : h * self.scale, : w * self.scale]
-
-    def example_input(self) -> Tensor:
-        """A small LR image, for export/tracing."""
-        return torch.zeros(1, self.config.channels, 32, 32)

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .blocks import icnr_
+from .blocks import SuperResolutionNet, icnr_
 
 SCALES = (2, 4)
 
@@ -57,7 +56,7 @@ class ResidualBlockNoBN(nn.Module):
         return x + self.conv2(self.relu(self.conv1(x)))
 
 
-class SRResNet(nn.Module):
+class SRResNet(SuperResolutionNet):
     """LR images N×C×H×W in [-1, 1] → N×C×(sH)×(sW), s = ``config.scale`` (2 or 4).
 
     The output is not squashed (no tanh): values slightly outside [-1, 1] are clamped when
@@ -82,15 +81,6 @@ class SRResNet(nn.Module):
             if up is not None:
                 icnr_(up, 2).weight.data.mul_(0.1)
 
-    @property
-    def scale(self) -> int:
-        return self.config.scale
-
-    def forward(self, x: Tensor) -> Tensor:
-        if self.config.unit_range:
-            return self._forward((x + 1) / 2) * 2 - 1
-        return self._forward(x)
-
     def _forward(self, x: Tensor) -> Tensor:
         out = self.body(self.lrelu(self.conv_first(x)))
         for up in (self.upconv1, self.upconv2):
@@ -99,7 +89,3 @@ class SRResNet(nn.Module):
         out = self.conv_last(self.lrelu(self.conv_hr(out)))
         base = F.interpolate(x, scale_factor=self.scale, mode="bilinear", align_corners=False)
         return out + base
-
-    def example_input(self) -> Tensor:
-        """A small LR image, for export/tracing (height and width are dynamic)."""
-        return torch.zeros(1, self.config.channels, 32, 32)
