@@ -134,3 +134,12 @@ def test_api_load_gives_generate_and_upscale_models_their_pipelines(tmp_path, dc
     sr = load(tmp_path / "sr.safetensors")
     out = sr(Image(np.random.default_rng(0).random((10, 12, 3), dtype=np.float32)))
     assert sr.task == "upscale" and sr.scale == 2 and out.size == (20, 24)
+
+
+@pytest.mark.parametrize("device, message", [("tpu", "not a device name"), ("mps", "no MPS"), ("cuda:7", "available: cpu")])
+def test_a_device_this_machine_lacks_is_one_line_listing_those_it_has(tmp_path, dcgan_weights, device, message):
+    if torch.cuda.is_available() or torch.backends.mps.is_available():
+        pytest.skip("the machine has a GPU")
+    r = invoke("generate", "--model", dcgan_weights, "-n", 2, "-o", tmp_path / "g.png", "--device", device)
+    assert r.exit_code == 1 and message in r.output and r.output.strip().count("\n") == 0, r.output
+    assert not (tmp_path / "g.png").exists()

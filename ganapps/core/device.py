@@ -15,13 +15,41 @@ import torch
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
+def available_devices() -> list[str]:
+    """The device names this machine and PyTorch build can run on."""
+    found = ["cpu"]
+    if torch.cuda.is_available():
+        found += ["cuda"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if torch.backends.mps.is_available():
+        found.append("mps")
+    return found
+
+
 def resolve_device(name: str = "auto") -> torch.device:
-    """``auto`` means CUDA when available, else CPU; asking for CUDA without one is an error."""
+    """``auto`` means CUDA when available, else CPU; a device this machine lacks is a one-line error
+    that lists the ones it has.
+
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    >>> resolve_device("tpu")
+    Traceback (most recent call last):
+    ValueError: --device tpu: not a device name; use auto, cpu, cuda, cuda:N or mps
+    """
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda was asked for, but no CUDA GPU is available (use --device cpu)")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        device = None
+    if device is None or device.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"--device {name}: not a device name; use auto, cpu, cuda, cuda:N or mps")
+    here = available_devices()
+    if device.type != "cpu" and str(device) not in here and not (device.type == "cuda" and "cuda" in here and device.index is None):
+        if device.type == "mps":
+            what = "this machine or PyTorch build has no MPS (Apple GPU) support"
+        else:
+            what = "no CUDA GPU is available" if not torch.cuda.is_available() else f"there is no GPU {device.index}"
+        raise ValueError(f"--device {name} was asked for, but {what}; available: {', '.join(here)}")
     return device
 
 
