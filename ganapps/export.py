@@ -6,6 +6,7 @@ image-to-image nets. Image dimensions are exported as dynamic, so one ONNX file 
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import tempfile
 import warnings
@@ -22,6 +23,8 @@ def export_model(weights: str | os.PathLike, fmt: str, output: str | os.PathLike
     """Write ``weights``' network to ``output`` in ``fmt``; atomic (temp file, then rename)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose {' or '.join(FORMATS)}")
+    if fmt == "onnx" and importlib.util.find_spec("onnx") is None:
+        raise ValueError("ONNX export needs the onnx package, an optional extra: pip install \"ganapps[onnx]\"")
     net, _ = load_net(weights, "cpu")
     if not hasattr(net, "example_input"):
         raise ValueError(f"{weights}: {type(net).__name__} cannot be exported (not a generator)")

@@ -65,3 +65,13 @@ def test_torchscript_export_matches_pytorch_at_new_sizes(tmp_path: Path, name: s
     with torch.no_grad():
         got, want = torch.jit.load(str(out))(x), net(x)
     assert got.shape == want.shape and (got - want).abs().max() < 1e-5
+
+
+def test_onnx_export_without_the_onnx_extra_names_the_extra(tmp_path: Path, monkeypatch) -> None:
+    import importlib.util
+
+    path, _, _ = _weights(tmp_path, "srresnet")
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnx" else real_find_spec(name, *a))
+    r = runner.invoke(app, ["export", str(path), "--format", "onnx", "-o", str(tmp_path / "m.onnx")])
+    assert r.exit_code == 1 and 'pip install "ganapps[onnx]"' in r.output and not (tmp_path / "m.onnx").exists()
