@@ -124,8 +124,8 @@ def test_gpu_switches_on_cpu(monkeypatch):
     assert torch.backends.cudnn.benchmark is False
     tune_backends(torch.device("cuda", 0))  # a device object needs no GPU
     assert torch.backends.cudnn.benchmark is True
-    r = CliRunner().invoke(app, ["translate", "x.png", "-o", "out", "--model", "m.safetensors", "--half", "--device", "cpu"])
-    assert r.exit_code == 2 and "--half needs a CUDA GPU" in r.output
+    r = CliRunner().invoke(app, ["translate", "x.png", "-o", "out", "--model", "m.safetensors", "--precision", "fp16", "--device", "cpu"])
+    assert r.exit_code == 2 and "--precision fp16 needs a CUDA GPU" in r.output
 
 
 class _NaNUnderAutocast(torch.nn.Module):

@@ -41,3 +41,45 @@ def test_without_the_engine_int8_says_what_to_install(monkeypatch) -> None:
     monkeypatch.setattr(int8, "available", lambda: False)
     with pytest.raises(RuntimeError, match=r'pip install "ganapps\[onnx\]"'):
         int8.Int8Net("model.onnx")
+
+
+@pytest.mark.skipif(not int8.available(), reason="needs the onnx extra")
+def test_translate_and_upscale_run_in_int8_close_to_fp32_and_reuse_the_quantized_model(tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from ganapps.cli import app
+    from ganapps.core.checkpoint import save_weights
+    from ganapps.data.io import read_image
+    from ganapps.nets import spec_of
+    from ganapps.nets.srresnet import SRResNet, SRResNetConfig
+
+    monkeypatch.setenv("GANAPPS_CACHE", str(tmp_path / "cache"))
+    torch.manual_seed(0)
+    g = ResNetGenerator(ResNetGeneratorConfig(ngf=8, n_blocks=2))
+    save_weights(tmp_path / "g.safetensors", g, spec_of(g) | {"task": "translate", "model": "cyclegan", "image_size": 32})
+    sr = SRResNet(SRResNetConfig(scale=2, num_feat=8, num_block=1))
+    save_weights(tmp_path / "sr.safetensors", sr, spec_of(sr) | {"task": "upscale", "scale": 2})
+    photo = tmp_path / "in.png"
+    cv2.imwrite(str(photo), ((_photos(1, 40, seed=3)[0][0].permute(1, 2, 0).numpy() + 1) * 127.5).astype(np.uint8))
+    runner = CliRunner()
+    for command, model in ((["translate"], "g"), (["upscale", "x2"], "sr")):
+        outs = {}
+        for precision in ("fp32", "int8", "int8"):  # the second int8 run reads the cached model
+            out = tmp_path / f"{model}-{precision}.png"
+            r = runner.invoke(app, [*command, str(photo), "-o", str(out), "--model", str(tmp_path / f"{model}.safetensors"),
+                                    "--precision", precision, "--device", "cpu", "--overwrite"])  # fmt: skip
+            assert r.exit_code == 0, r.output
+            outs[precision] = read_image(out).rgb
+        mse = float(np.mean((outs["int8"] - outs["fp32"]) ** 2))
+        assert 10 * np.log10(1 / max(mse, 1e-12)) > 30, (model, mse)
+    assert len(list((tmp_path / "cache" / "int8").glob("*.onnx"))) == 2  # one per model, reused
+
+
+def test_int8_on_a_gpu_or_without_the_engine_is_a_usage_error(tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from ganapps.cli import app
+
+    monkeypatch.setattr(int8, "available", lambda: False)
+    r = CliRunner().invoke(app, ["translate", "x.png", "-o", str(tmp_path / "o"), "--task", "horse2zebra", "--precision", "int8"])
+    assert r.exit_code == 2 and 'pip install "ganapps[onnx]"' in r.output

@@ -25,7 +25,10 @@ _state = {"debug": False}
 
 DEVICE = typer.Option("auto", "--device", help="auto | cpu | cuda")
 OVERWRITE = typer.Option(False, "--overwrite", help="Replace existing outputs.")
-HALF = typer.Option(False, "--half", help="fp16 on a CUDA GPU (CPUs with AMX use bf16 automatically).")
+PRECISION = typer.Option(
+    "auto", "--precision", help="auto (bf16 on AMX CPUs and GPUs, else fp32) | fp32 | bf16 | fp16 (CUDA) | int8 (CPU, "
+    "ONNX Runtime: quantized once per model and cached; needs the onnx extra)."
+)
 OUTPUT = typer.Option(
     ..., "-o", "--output", help="Output folder (one image per input, same stem), or a file for one input: its name says "
     "the format (.png, .jpg, .webp, .tif, .bmp)."
@@ -123,8 +126,19 @@ def finish_batch(problems: list[str], result=None, what: str = "images") -> None
         raise typer.Exit(1)
 
 
-def check_half(half: bool, device: str) -> None:
-    from ganapps.core.device import resolve_device
+def check_precision(precision: str, device: str) -> None:
+    """The inference precisions, checked against the device (and the int8 engine) up front."""
+    from ganapps.core.device import PRECISIONS, resolve_device
 
-    if half and resolve_device(device).type != "cuda":
-        raise UsageError("--half needs a CUDA GPU (on CPU, bf16 is used automatically where the CPU has AMX)")
+    if precision not in (*PRECISIONS, "int8"):
+        raise UsageError(f"--precision {precision}: use auto, fp32, bf16, fp16 or int8")
+    kind = resolve_device(device).type
+    if precision == "fp16" and kind != "cuda":
+        raise UsageError("--precision fp16 needs a CUDA GPU (on CPU, auto uses bf16 where the CPU has AMX)")
+    if precision == "int8":
+        from ganapps.pipelines.int8 import INSTALL_HINT, available
+
+        if kind != "cpu":
+            raise UsageError("--precision int8 runs on the CPU (ONNX Runtime); add --device cpu")
+        if not available():
+            raise UsageError(INSTALL_HINT)

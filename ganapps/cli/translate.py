@@ -10,7 +10,7 @@ from rich.table import Table
 from ganapps.errors import UsageError
 
 from .common import (
-    DEVICE, FORMAT, HALF, INPUTS, OUTPUT, OVERWRITE, QUALITY, app, check_half, console, eval_app, finish_batch,
+    DEVICE, FORMAT, INPUTS, OUTPUT, OVERWRITE, PRECISION, QUALITY, app, check_precision, console, eval_app, finish_batch,
     friendly_errors, plan, report_dataset_warnings,
 )
 
@@ -51,7 +51,7 @@ def translate(
         None, "--model", help="A translation .safetensors exported by ganapps, instead of the task's weights."
     ),
     size: Optional[int] = typer.Option(None, "--size", help="Processing size of the shorter side (default: the training size)."),
-    half: bool = HALF,
+    precision: str = PRECISION,
     device: str = DEVICE,
     fmt: Optional[str] = FORMAT,
     quality: Optional[int] = QUALITY,
@@ -64,11 +64,11 @@ def translate(
     _check_task(task)
     if size is not None and size < 8:
         raise UsageError(f"--size must be at least 8, not {size}")
-    check_half(half, device)
+    check_precision(precision, device)
     pairs, problems = plan(inputs, output, overwrite, fmt)
     result = None
     if pairs:
-        pipe = TranslatePipeline(_translation_weights(task, model), device, precision="fp16" if half else "auto")
+        pipe = TranslatePipeline(_translation_weights(task, model), device, precision=precision)
         result = run_batch(pairs, pipe.file_stages(size, quality), "translating")
         if result.written:
             console.print(f"{len(result.written) / max(result.model_seconds, 1e-9):.2f} img/s on {pipe.device} (model time only)")

@@ -10,7 +10,7 @@ from rich.table import Table
 from ganapps.errors import UsageError
 
 from .common import (
-    DEVICE, FORMAT, HALF, INPUTS, OUTPUT, OVERWRITE, QUALITY, app, check_half, console, eval_app, finish_batch,
+    DEVICE, FORMAT, INPUTS, OUTPUT, OVERWRITE, PRECISION, QUALITY, app, check_precision, console, eval_app, finish_batch,
     friendly_errors, plan,
 )
 
@@ -48,7 +48,7 @@ def upscale(
     model: str = typer.Option("srgan", "--model", help="srgan | srresnet | a .safetensors PATH"),
     tile: int = typer.Option(128, "--tile", help="Tile size in input pixels (bounds memory); 0 = whole image at once."),
     tile_overlap: int = typer.Option(16, "--tile-overlap", help="Input pixels shared by neighbouring tiles (≤ tile/2)."),
-    half: bool = HALF,
+    precision: str = PRECISION,
     device: str = DEVICE,
     fmt: Optional[str] = FORMAT,
     quality: Optional[int] = QUALITY,
@@ -66,11 +66,11 @@ def upscale(
         check_tiling(tile, tile_overlap)
     except ValueError as e:
         raise UsageError(f"--tile/--tile-overlap: {e}") from None
-    check_half(half, device)
+    check_precision(precision, device)
     pairs, problems = plan(inputs, output, overwrite, fmt)
     result = None
     if pairs:
-        pipe = UpscalePipeline(_sr_weights(model, scale), device, "fp16" if half else "auto", tile, tile_overlap)
+        pipe = UpscalePipeline(_sr_weights(model, scale), device, precision, tile, tile_overlap)
         if pipe.scale != scale:
             raise UsageError(f"{model} upscales ×{pipe.scale}; use 'ganapps upscale x{pipe.scale}' or another --model")
         start = time.perf_counter()

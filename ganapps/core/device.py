@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")  # what autocast can do; inference also has "int8" (pipelines/int8.py)
 
 
 def available_devices() -> list[str]:

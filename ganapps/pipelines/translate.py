@@ -37,7 +37,7 @@ from ganapps.data.io import Image, from_tensor, read_image, to_tensor, write_ima
 from ganapps.data.sketch import normalise_drawing
 from ganapps.nets.blocks import pad_to_stride
 
-from .base import forward, load_net
+from .base import forward, inference_net, load_net
 from .files import Stages
 from .memory import ActivationBudget
 
@@ -92,8 +92,8 @@ def add_change(full: np.ndarray, small_in: np.ndarray, small_out: np.ndarray) ->
 class TranslatePipeline:
     """``pipe(image)`` → translated :class:`~ganapps.data.io.Image` of the same size.
 
-    ``precision="auto"`` is bf16 autocast on AMX CPUs and GPUs, else fp32; ``"fp16"`` is the
-    ``--half`` of the CLI (CUDA only). ``keep_detail`` (default: on for CycleGAN photo models)
+    ``precision``: ``auto`` (bf16 autocast on AMX CPUs and GPUs, else fp32), ``fp32``, ``bf16``,
+    ``fp16`` (CUDA), ``int8`` (CPU, ONNX Runtime, ``pipelines/int8.py``). ``keep_detail`` (default: on for CycleGAN photo models)
     adds the model's change to the full-size input instead of enlarging its output (see above).
     """
 
@@ -107,14 +107,14 @@ class TranslatePipeline:
         if not isinstance(self.spec, TranslateMeta) or not hasattr(self.net, "stride"):
             raise CheckpointError(f"{path}: not an image-translation generator (task {self.spec.task!r})")
         self.device = next(self.net.parameters()).device
-        self.dtype = autocast_dtype(self.device, precision)
         self.image_size = self.spec.image_size
         self.input_kind = self.spec.input
         self.batch_size, self.max_side = batch_size, max_side
         photo_to_photo = self.spec.model == "cyclegan" and self.input_kind == "photo"
         self.keep_detail = photo_to_photo if keep_detail is None else keep_detail
-        stride = self.net.stride
-        self.budget = ActivationBudget(self.net, 3, self.dtype, probe=-(-max(64, self.net.min_side) // stride) * stride)
+        stride, dtype = self.net.stride, None if precision == "int8" else autocast_dtype(self.device, precision)
+        self.budget = ActivationBudget(self.net, 3, dtype, probe=-(-max(64, self.net.min_side) // stride) * stride)
+        self.net, self.dtype = inference_net(self.net, path, self.device, precision, self.image_size)
 
     @torch.inference_mode()
     def run(self, x: Tensor) -> Tensor:

@@ -21,7 +21,7 @@ from ganapps.core.metadata import UpscaleMeta
 from ganapps.data.degrade import imresize
 from ganapps.data.io import Image, from_tensor, png_pixels, read_image, to_tensor, write_pixels
 
-from .base import forward, load_net
+from .base import forward, inference_net, load_net
 from .files import Stages
 from .memory import ActivationBudget, check_fits
 from .tiling import check_tiling, tiled, tiled_bands
@@ -30,8 +30,8 @@ from .tiling import check_tiling, tiled, tiled_bands
 class UpscalePipeline:
     """``pipe(image)`` → the image ``pipe.scale`` times larger; ``pipe.upscale_file(src, dst)``.
 
-    ``precision="auto"`` is bf16 autocast on AMX CPUs and GPUs, else fp32; ``"fp16"`` is the
-    ``--half`` of the CLI (CUDA only). ``tile=0`` runs whole images at once.
+    ``precision``: ``auto`` (bf16 autocast on AMX CPUs and GPUs, else fp32), ``fp32``, ``bf16``,
+    ``fp16`` (CUDA), ``int8`` (CPU, ONNX Runtime, ``pipelines/int8.py``). ``tile=0`` runs whole images at once.
     """
 
     task = "upscale"
@@ -53,9 +53,9 @@ class UpscalePipeline:
         self.scale = self.net.scale
         self.device = next(self.net.parameters()).device
         tune_backends(self.device)  # every tile has the same shape
-        self.dtype = autocast_dtype(self.device, precision)
         self.tile, self.tile_overlap, self.tile_batch = tile, tile_overlap, tile_batch
-        self.budget = ActivationBudget(self.net, 3, self.dtype)
+        self.budget = ActivationBudget(self.net, 3, None if precision == "int8" else autocast_dtype(self.device, precision))
+        self.net, self.dtype = inference_net(self.net, path, self.device, precision, tile or 64)
 
     @torch.inference_mode()
     def _run(self, tiles: Tensor) -> Tensor:
