@@ -60,7 +60,21 @@ def test_models_and_info(tmp_path, monkeypatch):
     r = invoke("models")
     assert r.exit_code == 0 and "dcgan-fashion" in r.output and "missing" in r.output
     r = invoke("info")
-    assert r.exit_code == 0 and torch.__version__ in r.output
+    assert r.exit_code == 0 and torch.__version__ in r.output and "--precision auto runs" in r.output
+
+
+def test_cpu_features_are_read_from_the_cpu_flags(monkeypatch, tmp_path) -> None:
+    import ganapps.core.device as device
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("flags\t\t: fpu sse avx2 avx512f avx512_vnni\n")
+    real_path = device.Path
+    monkeypatch.setattr(device, "Path", lambda p: cpuinfo if p == "/proc/cpuinfo" else real_path(p))
+    device.cpu_features.cache_clear()
+    try:
+        assert device.cpu_features() == ("avx512_vnni", "avx2")  # VNNI without AMX: an int8 machine
+    finally:
+        device.cpu_features.cache_clear()
 
 
 def test_export_onnx_matches_pytorch(tmp_path, dcgan_weights):

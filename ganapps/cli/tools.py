@@ -36,7 +36,8 @@ def info() -> None:
     import torch
 
     import ganapps
-    from ganapps.core.device import autocast_dtype, cpu_has_amx
+    from ganapps.core.device import CPU_FEATURES, autocast_dtype, cpu_features, cpu_has_amx
+    from ganapps.pipelines.int8 import available as int8_available
 
     table = Table(show_header=False)
     rows = {
@@ -47,7 +48,10 @@ def info() -> None:
         "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "not available",
         "cpu threads": str(torch.get_num_threads()),
         "cpu AMX (bf16)": "yes" if cpu_has_amx() else "no",
-        "default precision": str(autocast_dtype(torch.device("cuda" if torch.cuda.is_available() else "cpu")) or "fp32"),
+        "cpu features": ", ".join(cpu_features()) or "none of " + ", ".join(CPU_FEATURES),
+        "--precision auto runs": str(autocast_dtype(torch.device("cuda" if torch.cuda.is_available() else "cpu")) or "fp32")
+        .replace("torch.", ""),
+        "--precision int8": "available (ONNX Runtime)" if int8_available() else 'needs pip install "ganapps[onnx]"',
     }
     for name in ("kornia", "cv2", "safetensors", "onnxruntime"):
         try:

@@ -53,6 +53,20 @@ def resolve_device(name: str = "auto") -> torch.device:
     return device
 
 
+CPU_FEATURES = ("amx_bf16", "avx512_bf16", "avx512_vnni", "avx_vnni", "avx2")  # what decides the fastest precision
+
+
+@functools.cache
+def cpu_features() -> tuple[str, ...]:
+    """Which of :data:`CPU_FEATURES` this CPU advertises (Linux ``/proc/cpuinfo``; empty elsewhere):
+    AMX runs bf16 natively, VNNI runs int8 dot products (4× fp32's per instruction), AVX2 alone neither."""
+    try:
+        flags = set(Path("/proc/cpuinfo").read_text().split())
+    except OSError:
+        return ()
+    return tuple(f for f in CPU_FEATURES if f in flags)
+
+
 @functools.cache
 def cpu_has_amx() -> bool:
     """True when the CPU advertises AMX bf16 tiles (Linux ``/proc/cpuinfo`` flag)."""
