@@ -1,6 +1,7 @@
 """int8 inference through ONNX Runtime: close to fp32 on a generator, a clear line without the engine."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import cv2
@@ -83,3 +84,25 @@ def test_int8_on_a_gpu_or_without_the_engine_is_a_usage_error(tmp_path: Path, mo
     monkeypatch.setattr(int8, "available", lambda: False)
     r = CliRunner().invoke(app, ["translate", "x.png", "-o", str(tmp_path / "o"), "--task", "horse2zebra", "--precision", "int8"])
     assert r.exit_code == 2 and 'pip install "ganapps[onnx]"' in r.output
+
+
+@pytest.mark.skipif(not int8.available(), reason="needs the onnx extra")
+@pytest.mark.parametrize("bar, picks_int8", [(30.0, True), (80.0, False)])
+def test_auto_takes_int8_on_a_vnni_cpu_without_amx_only_when_its_check_passes(tmp_path: Path, monkeypatch, bar, picks_int8) -> None:
+    import ganapps.core.device as device
+    from ganapps.core.checkpoint import save_weights
+    from ganapps.nets import spec_of
+    from ganapps.pipelines.translate import TranslatePipeline
+
+    monkeypatch.setenv("GANAPPS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(device, "cpu_has_amx", lambda: False)
+    monkeypatch.setattr(device, "cpu_features", lambda: ("avx512_vnni", "avx2"))
+    monkeypatch.setattr(int8, "QUALITY_BAR", bar)
+    torch.manual_seed(0)
+    g = ResNetGenerator(ResNetGeneratorConfig(ngf=8, n_blocks=2))
+    save_weights(tmp_path / "g.safetensors", g, spec_of(g) | {"task": "translate", "model": "cyclegan", "image_size": 32})
+    pipe = TranslatePipeline(tmp_path / "g.safetensors", precision="auto")
+    assert isinstance(pipe.net, int8.Int8Net) == picks_int8 and pipe.dtype is None
+    assert 30 < json.loads(next((tmp_path / "cache" / "int8").glob("*.json")).read_text())["psnr_to_fp32"] < 80
+    monkeypatch.setattr(device, "cpu_has_amx", lambda: True)  # an AMX CPU keeps bf16
+    assert not isinstance(TranslatePipeline(tmp_path / "g.safetensors", precision="auto").net, int8.Int8Net)

@@ -26,8 +26,9 @@ _state = {"debug": False}
 DEVICE = typer.Option("auto", "--device", help="auto | cpu | cuda")
 OVERWRITE = typer.Option(False, "--overwrite", help="Replace existing outputs.")
 PRECISION = typer.Option(
-    "auto", "--precision", help="auto (bf16 on AMX CPUs and GPUs, else fp32) | fp32 | bf16 | fp16 (CUDA) | int8 (CPU, "
-    "ONNX Runtime: quantized once per model and cached; needs the onnx extra)."
+    "auto", "--precision", help="auto (bf16 on AMX CPUs and GPUs; int8 on VNNI CPUs without AMX when it passes its "
+    "40 dB check; else fp32) | fp32 | bf16 | fp16 (CUDA) | int8 (CPU, ONNX Runtime, quantized once per model and "
+    "cached; needs the onnx extra)."
 )
 OUTPUT = typer.Option(
     ..., "-o", "--output", help="Output folder (one image per input, same stem), or a file for one input: its name says "

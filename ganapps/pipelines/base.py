@@ -67,11 +67,16 @@ def inference_net(
 ) -> tuple[nn.Module, torch.dtype | None]:
     """The net to run for ``precision`` and the dtype to autocast it to: ``int8`` swaps in its
     ONNX Runtime twin (``pipelines/int8.py``, calibrated at ``size`` px; CPU only), the others
-    keep ``net`` under autocast (``auto``: bf16 on AMX CPUs and GPUs, else fp32)."""
-    if precision != "int8":
-        return net, autocast_dtype(device, precision)
-    if device.type != "cpu":
-        raise ValueError("--precision int8 runs on the CPU (ONNX Runtime); add --device cpu")
-    from .int8 import int8_version
+    keep ``net`` under autocast. ``auto``: bf16 on AMX CPUs and GPUs; on a CPU with VNNI but no
+    AMX, int8 if its quality check is within 40 dB of fp32; else fp32."""
+    from . import int8
 
-    return int8_version(net, path, size), None
+    if precision == "int8":
+        if device.type != "cpu":
+            raise ValueError("--precision int8 runs on the CPU (ONNX Runtime); add --device cpu")
+        return int8.int8_version(net, path, size), None
+    if precision == "auto" and device.type == "cpu" and int8.prefers_int8():
+        twin = int8.int8_version(net, path, size)
+        if twin.check_psnr >= int8.QUALITY_BAR:
+            return twin, None
+    return net, autocast_dtype(device, precision)

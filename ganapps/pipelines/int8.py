@@ -17,6 +17,7 @@ others): 46.8 dB from fp32. ``--precision int8`` on ``translate`` and ``upscale`
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 import math
 import os
@@ -125,22 +126,39 @@ def cache_dir() -> Path:
     return Path(os.environ.get("GANAPPS_CACHE") or Path.home() / ".cache" / "ganapps")
 
 
+QUALITY_BAR = 40.0  # dB from fp32 on the check images: below it, ``auto`` stays in float
+
+
+def prefers_int8() -> bool:
+    """Whether ``--precision auto`` should try int8 here: a CPU with VNNI (int8 dot products) but no
+    AMX (whose bf16 is faster still), and the engine installed."""
+    from ganapps.core.device import cpu_features, cpu_has_amx
+
+    features = cpu_features()
+    return not cpu_has_amx() and ("avx512_vnni" in features or "avx_vnni" in features) and available()
+
+
 def int8_version(net: nn.Module, weights: str | Path, size: int) -> Int8Net:
     """The int8 twin of ``net`` (loaded from ``weights``), quantized once per weights file and
-    calibration size and then read from :func:`cache_dir`; it carries ``net``'s geometry
+    calibration size and then read from :func:`cache_dir`, with its quality check: the PSNR to
+    fp32 on 4 other images (``check_psnr``, kept next to the model). It carries ``net``'s geometry
     (``stride``, ``min_side``, ``scale``) so the pipelines pad and tile it the same way."""
     from ganapps.weights import sha256
 
     path = cache_dir() / "int8" / f"{sha256(Path(weights))[:16]}-{size}.onnx"
-    if not path.exists():
+    check = path.with_suffix(".json")
+    if not path.exists() or not check.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         try:
             quantize(net, calibration_images(8, size), tmp)
+            psnr = psnr_to_float(net, Int8Net(tmp), calibration_images(4, size, seed=1))
             os.replace(tmp, path)
+            check.write_text(json.dumps({"psnr_to_fp32": psnr}))
         finally:
             tmp.unlink(missing_ok=True)
     twin = Int8Net(path)
+    twin.check_psnr = float(json.loads(check.read_text())["psnr_to_fp32"])
     for name in ("stride", "min_side", "scale"):
         if hasattr(net, name):
             setattr(twin, name, getattr(net, name))
