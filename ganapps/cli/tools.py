@@ -37,7 +37,7 @@ def info() -> None:
 
     import ganapps
     from ganapps.core.device import CPU_FEATURES, autocast_dtype, cpu_features, cpu_has_amx
-    from ganapps.pipelines.int8 import available as int8_available
+    from ganapps.pipelines.int8 import available as int8_available, prefers_int8
 
     table = Table(show_header=False)
     rows = {
@@ -49,7 +49,8 @@ def info() -> None:
         "cpu threads": str(torch.get_num_threads()),
         "cpu AMX (bf16)": "yes" if cpu_has_amx() else "no",
         "cpu features": ", ".join(cpu_features()) or "none of " + ", ".join(CPU_FEATURES),
-        "--precision auto runs": str(autocast_dtype(torch.device("cuda" if torch.cuda.is_available() else "cpu")) or "fp32")
+        "--precision auto runs": "int8 where a model passes its 40 dB check, else fp32" if not torch.cuda.is_available()
+        and prefers_int8() else str(autocast_dtype(torch.device("cuda" if torch.cuda.is_available() else "cpu")) or "fp32")
         .replace("torch.", ""),
         "--precision int8": "available (ONNX Runtime)" if int8_available() else 'needs pip install "ganapps[onnx]"',
     }
