@@ -112,3 +112,22 @@ def test_eval_generate_reports_two_sample_and_memorisation_for_a_photo_model(tmp
     assert r.exit_code == 0, r.output
     assert not re.search(r"\bnan\b", r.output, re.I), r.output  # every figure a number
     assert "two-sample test" in r.output and "ratio" in r.output
+
+
+def test_latent_inpainting_keeps_known_pixels_and_finds_a_face_that_fits_them() -> None:
+    from ganapps.pipelines.latent_inpaint import LatentSearch, latent_fill
+
+    torch.manual_seed(0)
+    g = ImageGANGenerator(ImageGANGeneratorConfig(nz=16, ngf=4, image_size=32)).eval()
+    with torch.no_grad():
+        truth = g(torch.randn(1, 16, generator=torch.Generator().manual_seed(99)))  # a face G can draw
+    known = torch.ones(1, 1, 32, 32)
+    known[..., 10:22, 10:22] = 0
+    image = truth * known  # the hole blacked out
+    filled, losses = latent_fill(g, image, known, search=LatentSearch(steps=150, restarts=3, lr=0.05))
+    assert torch.equal(filled * known, image * known)  # known pixels kept exactly
+    assert losses[-1] < 0.5 * losses[0]
+    hole = known == 0
+    with torch.no_grad():
+        start = g(torch.randn(3, 16, generator=torch.Generator().manual_seed(0)))[:1]  # where the search began
+    assert (filled - truth).abs()[hole.expand_as(truth)].mean() < 0.7 * (start - truth).abs()[hole.expand_as(truth)].mean()
