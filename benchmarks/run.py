@@ -7,7 +7,8 @@ Prints, for each pipeline, end-to-end images/s over a folder of images (model lo
 model-only ms/image, achieved GFLOP/s and its share of the measured fp32 matmul peak
 (``inference_speed.py``); seconds per training iteration of each task (``training_speed.py``);
 then the issue's three reference figures next to ours. Every figure is a median of repeats, at
-fp32 and at the precision ``auto`` picks here (bf16 on AMX CPUs and GPUs; plus fp16 on GPUs).
+fp32 and at the precision ``auto`` picks here (bf16 on AMX CPUs and GPUs; plus fp16 on GPUs),
+and int8 (ONNX Runtime) for translate and upscale on CPUs where the onnx extra is installed.
 Run it on an otherwise idle machine: other processes on the cores move every figure.
 """
 from __future__ import annotations
@@ -25,7 +26,8 @@ from rich.table import Table
 
 import inference_speed
 import training_speed
-from ganapps.core.device import autocast_dtype, cpu_has_amx, resolve_device
+from ganapps.core.device import autocast_dtype, cpu_features, cpu_has_amx, resolve_device
+from ganapps.pipelines.int8 import available as int8_available
 from timing import matmul_peak
 
 # Issue 6's figures for junyanz/pytorch-CycleGAN-and-pix2pix (2025 revision, torch 2.13 CPU,
@@ -54,7 +56,8 @@ def cpu_name() -> str:
 def machine(device: torch.device, quick: bool, matmul_side: int) -> dict[str, Any]:
     return {
         "device": torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_name(),
-        "threads": torch.get_num_threads(), "amx": cpu_has_amx(), "torch": torch.__version__, "quick": quick,
+        "threads": torch.get_num_threads(), "amx": cpu_has_amx(), "cpu_features": list(cpu_features()), "torch": torch.__version__,
+        "quick": quick,
         "matmul_side": matmul_side,
     }  # fmt: skip
 
@@ -78,7 +81,8 @@ def show(console: Console, result: dict[str, Any]) -> None:
     m, peak = result["machine"], result["peak_gflops"]
     peaks = ", ".join(f"{k} {v:,.0f}" for k, v in peak.items())
     quick = "  [yellow](--quick: toy sizes)[/yellow]" if m["quick"] else ""
-    console.print(f"[bold]{m['device']}[/bold], {m['threads']} threads, torch {m['torch']}, AMX {'yes' if m['amx'] else 'no'}; "
+    features = ", ".join(m.get("cpu_features") or ["none of AMX/VNNI/AVX2"])
+    console.print(f"[bold]{m['device']}[/bold], {m['threads']} threads, torch {m['torch']}, CPU features: {features}; "
                   f"matmul {m['matmul_side']}² peak GFLOP/s: {peaks}{quick}")  # fmt: skip
     t = Table(title="inference (medians; end to end = load model once, decode → infer → encode N images)")
     for col in ("pipeline", "net", "precision", "N", "end to end img/s", "model ms/img", "GFLOP/img", "GFLOP/s", "÷ fp32 peak"):
@@ -117,7 +121,8 @@ def main() -> None:
     repeats = 2 if args.quick else 3
     inference = []
     for case in inference_speed.cases(args.quick):
-        for precision in names if case.meta["task"] != "generate" else ["fp32"]:  # generate has no precision option
+        int8 = ["int8"] if device.type == "cpu" and int8_available() and case.meta["task"] in ("translate", "upscale") else []
+        for precision in [*names, *int8] if case.meta["task"] != "generate" else ["fp32"]:  # generate has no precision option
             console.print(f"inference: {case.name}, {precision}", style="dim")
             inference.append(inference_speed.measure(case, precision, device, repeats, peak["fp32"]))
     training = []
