@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Callable
 
 import torch
 from torch import Tensor, nn
@@ -45,9 +46,10 @@ def load_net(
 
 
 @torch.inference_mode()
-def forward(net: nn.Module, x: Tensor, dtype: torch.dtype | None) -> Tensor:
-    """``net(x)`` under autocast to ``dtype`` (None: float32), as float32 on x's device, with x
-    channels-last; if reduced precision gives a non-finite value, the batch is run again in float32.
+def forward(net: Callable[[Tensor], Any], x: Tensor, dtype: torch.dtype | None) -> Any:
+    """``net(x)`` under autocast to ``dtype`` (None: float32), as float32 on x's device (each tensor
+    of a tuple output), with x channels-last; if reduced precision gives a non-finite value, the
+    batch is run again in float32.
 
     Why the fallback: on an AMX CPU, bf16 channels-last runs of the pix2pix U-Net at 128 px (a
     1-pixel-wide bottleneck) now and then return NaN for an input that runs clean the next time
@@ -55,10 +57,16 @@ def forward(net: nn.Module, x: Tensor, dtype: torch.dtype | None) -> Tensor:
     process, 0 of 40 in float32). One check per batch costs nothing next to the net, and a user
     never gets a black image."""
     x = x.contiguous(memory_format=torch.channels_last)
-    with autocast(x.device, dtype):
-        y = net(x).float()
-    if dtype is not None and not torch.isfinite(y).all():
-        y = net(x).float()
+
+    def run(cast: torch.dtype | None) -> Tensor | tuple[Tensor, ...]:
+        with autocast(x.device, cast):
+            out = net(x)
+        return tuple(t.float() for t in out) if isinstance(out, tuple) else out.float()
+
+    y = run(dtype)
+    first = y[0] if isinstance(y, tuple) else y
+    if dtype is not None and not torch.isfinite(first).all():
+        y = run(None)
     return y
 
 

@@ -74,19 +74,30 @@ def processing_size(height: int, width: int, size: int, max_side: int = MAX_SIDE
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
-def add_change(full: np.ndarray, small_in: np.ndarray, small_out: np.ndarray) -> np.ndarray:
-    """``full`` (H×W×3 in [0, 1]) plus the change ``small_out − small_in`` enlarged to its size.
+def add_change(full: np.ndarray, small_in: np.ndarray, small_out: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """``full`` (H×W×3 in [0, 1]) plus the change ``small_out − small_in`` enlarged to its size;
+    with an attention ``mask`` (h×w in [0, 1], at the small size) the input's fine detail is kept
+    only where the mask is closed: where the model redraws (mask 1) its enlarged output stands.
+    Without that, zebra→horse got its zebra's fine stripes back from the full-size photo (72% of
+    held-out zebras called horses instead of 96% with the output enlarged).
 
     >>> x = np.random.default_rng(0).random((40, 60, 3), dtype=np.float32)
     >>> small = cv2.resize(x, (30, 20), interpolation=cv2.INTER_AREA)
     >>> bool((add_change(x, small, small) == x).all())  # nothing changed: the input, bit for bit
+    True
+    >>> redrawn = add_change(x, small, small, mask=np.ones((20, 30), np.float32))
+    >>> bool(np.abs(redrawn - cv2.resize(small, (60, 40), interpolation=cv2.INTER_CUBIC).clip(0, 1)).max() < 1e-6)
     True
     """
     h, w = full.shape[:2]
     change = small_out.astype(np.float32) - small_in.astype(np.float32)
     if change.shape[:2] != (h, w):
         change = cv2.resize(change, (w, h), interpolation=cv2.INTER_CUBIC)
-    return np.clip(full + change, 0, 1)
+    if mask is None:
+        return np.clip(full + change, 0, 1)
+    enlarged_in = cv2.resize(small_in.astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+    keep = 1 - np.clip(cv2.resize(mask.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR), 0, 1)[:, :, None]
+    return np.clip(enlarged_in + change + keep * (full - enlarged_in), 0, 1)
 
 
 class TranslatePipeline:
@@ -119,8 +130,16 @@ class TranslatePipeline:
     @torch.inference_mode()
     def run(self, x: Tensor) -> Tensor:
         """N×3×H×W in [-1, 1], any H and W → translated N×3×H×W in [-1, 1] (float32, on the CPU)."""
+        return self.run_with_mask(x)[0]
+
+    @torch.inference_mode()
+    def run_with_mask(self, x: Tensor) -> tuple[Tensor, Tensor | None]:
+        """:meth:`run` and, for attention generators, their mask (N×1×H×W in [0, 1]; else None)."""
         padded, (h, w) = pad_to_stride(x.to(self.device), self.net.stride, self.net.min_side)
-        return forward(self.net, padded, self.dtype)[..., :h, :w].cpu()
+        if hasattr(self.net, "forward_with_mask") and getattr(self.net.config, "attention", False):
+            y, m = forward(self.net.forward_with_mask, padded, self.dtype)
+            return y[..., :h, :w].cpu(), m[..., :h, :w].cpu()
+        return forward(self.net, padded, self.dtype)[..., :h, :w].cpu(), None
 
     def _prepare(self, image: Image, hw: tuple[int, int]) -> np.ndarray:
         h, w = hw
@@ -146,12 +165,14 @@ class TranslatePipeline:
                 self.budget.check(len(chunk) * padded[0] * padded[1], self.device, what, "use a smaller --size")
                 prepared = [self._prepare(images[i], hw) for i in chunk]
                 x = torch.cat([to_tensor(p) for p in prepared])
-                for i, small, y in zip(chunk, prepared, self.run(x)):
+                ys, masks = self.run_with_mask(x)
+                for k, (i, small, y) in enumerate(zip(chunk, prepared, ys)):
                     src = images[i]
                     h, w = src.size
                     alpha = None if self.input_kind == "sketch" else src.alpha
                     out = from_tensor(y)
-                    rgb = add_change(src.rgb, small, out) if self.keep_detail else resize(out, w, h)
+                    mask = None if masks is None else masks[k, 0].numpy()
+                    rgb = add_change(src.rgb, small, out, mask) if self.keep_detail else resize(out, w, h)
                     results[i] = Image(rgb, alpha, src.bit_depth, gray=False)
         return results  # type: ignore[return-value]
 
