@@ -106,3 +106,12 @@ def test_auto_takes_int8_on_a_vnni_cpu_without_amx_only_when_its_check_passes(tm
     assert 30 < json.loads(next((tmp_path / "cache" / "int8").glob("*.json")).read_text())["psnr_to_fp32"] < 80
     monkeypatch.setattr(device, "cpu_has_amx", lambda: True)  # an AMX CPU keeps bf16
     assert not isinstance(TranslatePipeline(tmp_path / "g.safetensors", precision="auto").net, int8.Int8Net)
+
+
+def test_inpaint_takes_precision_but_not_int8_yet(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from ganapps.cli import app
+
+    r = CliRunner().invoke(app, ["inpaint", "x.png", "--random-mask", "-o", str(tmp_path / "o"), "--precision", "int8"])
+    assert r.exit_code == 2 and "not available for this command yet" in r.output

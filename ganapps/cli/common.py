@@ -127,12 +127,15 @@ def finish_batch(problems: list[str], result=None, what: str = "images") -> None
         raise typer.Exit(1)
 
 
-def check_precision(precision: str, device: str) -> None:
-    """The inference precisions, checked against the device (and the int8 engine) up front."""
+def check_precision(precision: str, device: str, int8: bool = True) -> None:
+    """The inference precisions, checked against the device (and the int8 engine) up front;
+    ``int8=False`` for a command whose nets have no int8 path yet."""
     from ganapps.core.device import PRECISIONS, resolve_device
 
     if precision not in (*PRECISIONS, "int8"):
         raise UsageError(f"--precision {precision}: use auto, fp32, bf16, fp16 or int8")
+    if precision == "int8" and not int8:
+        raise UsageError("--precision int8 is not available for this command yet (translate and upscale have it)")
     kind = resolve_device(device).type
     if precision == "fp16" and kind != "cuda":
         raise UsageError("--precision fp16 needs a CUDA GPU (on CPU, auto uses bf16 where the CPU has AMX)")

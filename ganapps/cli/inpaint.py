@@ -11,8 +11,8 @@ from rich.table import Table
 from ganapps.errors import UsageError
 
 from .common import (
-    DEVICE, FORMAT, INPUTS, OUTPUT, OVERWRITE, QUALITY, app, console, eval_app, finish_batch, friendly_errors, plan,
-    report_dataset_warnings,
+    DEVICE, FORMAT, INPUTS, OUTPUT, OVERWRITE, PRECISION, QUALITY, app, check_precision, console, eval_app,
+    finish_batch, friendly_errors, plan, report_dataset_warnings,
 )
 
 
@@ -71,6 +71,7 @@ def inpaint(
     face: str = INPAINT_FACE,
     model: str = typer.Option(INPAINT_MODEL, "--model", help="Shipped model name or a .safetensors path."),
     device: str = DEVICE,
+    precision: str = PRECISION,
     fmt: Optional[str] = FORMAT,
     quality: Optional[int] = QUALITY,
     overwrite: bool = OVERWRITE,
@@ -82,6 +83,7 @@ def inpaint(
     if (mask is None) == (not random_mask):
         raise UsageError("give exactly one of --mask MASK (file or folder) or --random-mask")
     _check_face_mode(face)
+    check_precision(precision, device, int8=False)
     if mask is not None and not mask.exists():
         raise UsageError(f"--mask {mask}: no such file or folder")
     pairs, problems = plan(inputs, output, overwrite, fmt)
@@ -93,7 +95,7 @@ def inpaint(
         problems += clashes
     result = None
     if pairs:
-        pipe = InpaintPipeline(_inpaint_weights(model), device, face=face)
+        pipe = InpaintPipeline(_inpaint_weights(model), device, precision, face=face)
         lines: list[str] = []  # the pipeline's notes, printed after the progress bar, on stdout: not failures
 
         def work(src: Path, dst: Path) -> list[str]:
