@@ -427,3 +427,34 @@ def test_inpaint_cli_face_option_and_eval_framings(tmp_path: Path) -> None:
     assert r.exit_code == 0 and "at their own size" in r.output and "centre squares at 16 px" in r.output, r.output
     r = runner.invoke(app, ["eval", "inpaint", "--data", str(data), "--framing", "square", "--model", str(model)])
     assert r.exit_code == 2 and len(r.output.strip().splitlines()) == 1
+
+
+def test_masks_as_paint_programs_export_them(tmp_path: Path) -> None:
+    """A hole painted on a transparent layer (black strokes, only in alpha), a white-on-black mask
+    with soft edges and JPEG noise, and an empty mask, read as a person means them."""
+    from ganapps.pipelines.inpaint import read_mask
+
+    layer = np.zeros((20, 30, 4), np.uint8)
+    layer[5:10, 5:20, 3] = 255  # opaque strokes; the colour stays black everywhere
+    layer[12, 5:20, 3] = 100  # a soft edge under 50%
+    cv2.imwrite(str(tmp_path / "layer.png"), layer)
+    hole = read_mask(tmp_path / "layer.png")
+    assert hole.sum() == 5 * 15 and hole[5:10, 5:20].all()
+
+    plain = np.zeros((20, 30), np.uint8)
+    plain[2:6, 2:6] = 255
+    plain[10, 10] = 20  # JPEG-like noise, far under 50%
+    cv2.imwrite(str(tmp_path / "plain.png"), plain)
+    assert read_mask(tmp_path / "plain.png").sum() == 16
+
+
+def test_an_empty_mask_is_a_warning_not_a_silent_success(tmp_path: Path) -> None:
+    model = tmp_path / "m.safetensors"
+    torch.manual_seed(0)
+    net = InpaintGenerator(InpaintGeneratorConfig(width=4))
+    save_weights(model, net, spec_of(net) | {"task": "inpaint", "image_size": 16})
+    cv2.imwrite(str(tmp_path / "face.png"), np.full((16, 16, 3), 128, np.uint8))
+    cv2.imwrite(str(tmp_path / "mask.png"), np.zeros((16, 16), np.uint8))
+    r = runner.invoke(app, ["inpaint", str(tmp_path / "face.png"), "--mask", str(tmp_path / "mask.png"),
+                            "-o", str(tmp_path / "out.png"), "--model", str(model), "--face", "off"])  # fmt: skip
+    assert r.exit_code == 0 and "warning: 1 output: the mask marks no pixel" in r.output, r.output

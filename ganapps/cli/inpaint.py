@@ -61,8 +61,9 @@ def inpaint(
     inputs: list[str] = INPUTS,
     output: Path = OUTPUT,
     mask: Optional[Path] = typer.Option(
-        None, "--mask", help="Mask image (non-zero = missing; the image's size) or a folder of masks named like the images. "
-        "An all-zero mask returns the image unchanged."
+        None, "--mask", help="Mask image (white = missing, or painted on a transparent layer: opaque = missing; "
+        "50% threshold; the image's size) or a folder of masks named like the images. "
+        "A mask that marks no pixel returns the image unchanged, with a warning."
     ),
     random_mask: bool = typer.Option(
         False, "--random-mask", help="Draw a free-form mask (20-40% of the image), written next to the output as STEM_mask.png."

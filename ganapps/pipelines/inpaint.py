@@ -1,7 +1,8 @@
 """Inpainting of user images of any size: every known pixel comes back bit-identical.
 
-A mask marks the missing pixels (non-zero = missing; where the mask file has alpha, transparent
-pixels are never missing). An all-zero mask is a no-op: the image comes back unchanged.
+A mask marks the missing pixels: white (luminance ≥ 50%) = missing, or, for a hole painted on a
+transparent layer, opaque (alpha ≥ 50%) = missing (:func:`read_mask`). A mask that marks no pixel
+is a no-op: the image comes back unchanged, with a warning.
 
 Why not a fixed square: the generator is fully convolutional, and what it needs is faces at the
 scale and framing it was trained on, not inputs of one size. Resampling a non-square face to the
@@ -54,10 +55,14 @@ Log = Callable[[str], None]
 
 
 def read_mask(path: str | Path) -> np.ndarray:
-    """A mask file → H×W bool, True = missing: any non-zero colour, unless fully transparent."""
+    """A mask file → H×W bool, True = missing. A hole painted on a transparent layer (what paint
+    programs and a browser canvas export: the strokes only in alpha, the colour often black) is
+    read from its alpha channel when that is not uniform; any other mask from its luminance
+    (white = missing). Soft brush edges and JPEG noise are thresholded at 50%."""
     m = read_image(path)
-    hole = m.rgb.max(axis=2) > 0
-    return hole & (m.alpha > 0) if m.alpha is not None else hole
+    if m.alpha is not None and m.alpha.min() != m.alpha.max():
+        return m.alpha >= 0.5
+    return m.rgb.mean(axis=2) >= 0.5
 
 
 def demo_mask(size: tuple[int, int], seed: int, stem: str) -> np.ndarray:
@@ -248,4 +253,5 @@ class InpaintPipeline:
         filled = self(image, hole, None if log is None else lambda line: log(f"{src}: {line}"))
         if mask is None:  # written once the fill has worked, so a failure leaves no file behind
             write_png(mask_path_for(dst), hole.astype(np.uint8) * 255)
-        return write_image(dst, filled, quality=quality)
+        empty = [] if hole.any() else ["the mask marks no pixel: the image is written unchanged"]
+        return empty + write_image(dst, filled, quality=quality)
