@@ -331,8 +331,11 @@ def test_eval_inpaint_compares_with_opencv_per_bucket(tmp_path: Path) -> None:
                             "--device", "cpu"])  # fmt: skip
     assert r.exit_code == 0 and "Telea" in r.output and "0.2-0.3" in r.output, r.output
     assert not re.search(r"\bnan\b", r.output, re.I), r.output  # every figure a number
+    assert r.output.count("freeform masks") == 2 and r.output.count("wide masks") == 2  # both framings, both families
     r = runner.invoke(app, ["eval", "inpaint", "--data", str(data), "--mask-ratio", "20-30", "--model", str(model)])
     assert r.exit_code == 2
+    wide = evaluate_inpainting(model, tmp_path / "faces", [(0.3, 0.4)], seed=0, masks="wide")
+    assert wide["masks"] == "wide" and wide["buckets"][0]["hole"] != report["buckets"][1]["hole"]  # other holes
 
 
 # ------------------------------------------------------------------- issue 14: native scale, faces, wide masks

@@ -121,28 +121,39 @@ def eval_inpaint(
         "native,crop", "--framing", help="native: each image at its own size through the inpaint pipeline | "
         "crop: the centre square at the model's size (as in training); comma-separated for both."
     ),
+    masks: str = typer.Option(
+        "freeform,wide", "--masks", help="Mask families, comma-separated: freeform (the first model's training "
+        "strokes) | wide (strokes of any width, boxes, blobs, border holes): a model tuned to one family shows it."
+    ),
     face: str = INPAINT_FACE,
     model: str = typer.Option(INPAINT_MODEL, "--model", help="Shipped model name or a .safetensors path."),
     device: str = DEVICE,
 ) -> None:
     """PSNR/SSIM/L1 per mask-ratio bucket: our model vs OpenCV Telea and Navier-Stokes, same masks."""
+    from ganapps.data.masks import MASK_FAMILIES
     from ganapps.eval.inpaint import FRAMINGS, evaluate_inpainting
 
     ratios = _mask_ratios(mask_ratio)
+    families = [m.strip() for m in masks.split(",") if m.strip()]
+    if not families or any(m not in MASK_FAMILIES for m in families):
+        raise UsageError(f"--masks {masks}: use {', '.join(MASK_FAMILIES)} or both, comma-separated")
     framings = [f.strip() for f in framing.split(",") if f.strip()]
     if not framings or any(f not in FRAMINGS for f in framings):
         raise UsageError(f"--framing {framing}: use native, crop or native,crop")
     _check_face_mode(face)
     weights = _inpaint_weights(model)
     for f in framings:
-        r = report_dataset_warnings(lambda f=f: evaluate_inpainting(weights, data, ratios, seed, device, framing=f, face=face))
-        _print_inpaint_table(r, Path(model).stem)
+        for family in families:
+            r = report_dataset_warnings(
+                lambda f=f, m=family: evaluate_inpainting(weights, data, ratios, seed, device, framing=f, face=face, masks=m)
+            )
+            _print_inpaint_table(r, Path(model).stem)
 
 
 def _print_inpaint_table(r: dict, model_label: str) -> None:
     """One framing's report as a table: per bucket ours, Telea and Navier-Stokes."""
     where = f"at their own size, --face {r['face']}" if r["framing"] == "native" else f"centre squares at {r['image_size']} px"
-    table = Table(title=f"inpainting {r['n']} images {where}, mask seed {r['seed']}: "
+    table = Table(title=f"inpainting {r['n']} images {where}, {r['masks']} masks, seed {r['seed']}: "
                         "PSNR (dB), SSIM, L1 over the whole image (RGB, 8-bit)")  # fmt: skip
     for col in ("mask ratio", "hole", "method", "PSNR", "SSIM", "L1", "vs Telea"):
         table.add_column(col, justify="left" if col == "method" else "right")

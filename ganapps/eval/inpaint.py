@@ -32,7 +32,7 @@ from torch import Tensor
 from ganapps.data.datasets import ImageFolder
 from ganapps.data.degrade import quantize8
 from ganapps.data.io import Image, read_image
-from ganapps.data.masks import random_mask
+from ganapps.data.masks import MASK_FAMILIES
 from ganapps.pipelines.inpaint import InpaintPipeline
 
 from .domain import stack
@@ -43,15 +43,16 @@ OPENCV_METHODS = {"telea": cv2.INPAINT_TELEA, "ns": cv2.INPAINT_NS}
 FRAMINGS = ("native", "crop")
 
 
-def eval_mask(size: int | tuple[int, int], ratio: tuple[float, float], seed: int, i: int) -> np.ndarray:
-    """Image ``i``'s H×W bool mask of one bucket: a function of (seed, i, size, the bucket's range)."""
+def eval_mask(size: int | tuple[int, int], ratio: tuple[float, float], seed: int, i: int, family: str = "freeform") -> np.ndarray:
+    """Image ``i``'s H×W bool mask of one bucket, drawn by the mask ``family`` of
+    :data:`~ganapps.data.masks.MASK_FAMILIES`: a function of (seed, i, size, the bucket's range)."""
     bucket = [round(1000 * r) for r in ratio]
-    return random_mask(size, ratio, np.random.default_rng([seed, i, *bucket]))
+    return MASK_FAMILIES[family](size, ratio, np.random.default_rng([seed, i, *bucket]))
 
 
-def eval_masks(n: int, size: int, ratio: tuple[float, float], seed: int) -> Tensor:
+def eval_masks(n: int, size: int, ratio: tuple[float, float], seed: int, family: str = "freeform") -> Tensor:
     """N×1×S×S masks of one bucket (:func:`eval_mask` for i = 0 … n-1)."""
-    return torch.stack([torch.from_numpy(eval_mask(size, ratio, seed, i)) for i in range(n)]).float()[:, None]
+    return torch.stack([torch.from_numpy(eval_mask(size, ratio, seed, i, family)) for i in range(n)]).float()[:, None]
 
 
 def opencv_inpaint(images: Tensor, masks: Tensor, method: str) -> Tensor:
@@ -79,12 +80,14 @@ def _as_tensor(rgb: np.ndarray) -> Tensor:
     return quantize8(torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1)[None] * 2 - 1)
 
 
-def _native_bucket(pipe: InpaintPipeline, images: list[Tensor], ratio: tuple[float, float], seed: int) -> dict[str, Any]:
+def _native_bucket(
+    pipe: InpaintPipeline, images: list[Tensor], ratio: tuple[float, float], seed: int, family: str
+) -> dict[str, Any]:
     """One bucket of the ``native`` framing: images one at a time at their own size."""
     totals: dict[str, dict[str, float]] = {}
     hole_share = 0.0
     for i, image in enumerate(images):
-        hole = eval_mask(tuple(image.shape[-2:]), ratio, seed, i)
+        hole = eval_mask(tuple(image.shape[-2:]), ratio, seed, i, family)
         mask = torch.from_numpy(hole).float()[None, None]
         ours = pipe(Image(((image[0].permute(1, 2, 0) + 1) / 2).numpy()), hole).rgb
         outputs = {"ours": _as_tensor(ours)} | {m: opencv_inpaint(image, mask, m) for m in OPENCV_METHODS}
@@ -105,25 +108,28 @@ def evaluate_inpainting(
     batch_size: int = 16,
     framing: str = "crop",
     face: str = "auto",
+    masks: str = "freeform",
 ) -> dict[str, Any]:
     """Per bucket: the mean hole share and ``{"ours", "telea", "ns"}`` → ``{"psnr", "ssim", "l1"}``,
-    in ``framing`` (``native`` | ``crop``, see the module docstring); ``face`` is the pipeline's face
-    mode of the native framing."""
+    in ``framing`` (``native`` | ``crop``, see the module docstring), with the holes of the mask
+    family ``masks``; ``face`` is the pipeline's face mode of the native framing."""
     if framing not in FRAMINGS:
         raise ValueError(f"framing {framing!r}: use one of {', '.join(FRAMINGS)}")
+    if masks not in MASK_FAMILIES:
+        raise ValueError(f"mask family {masks!r}: use one of {', '.join(MASK_FAMILIES)}")
     pipe = InpaintPipeline(model, device, precision="fp32", face=face)
-    report = {"framing": framing, "image_size": pipe.image_size, "seed": seed, "device": str(pipe.device)}
+    report = {"framing": framing, "masks": masks, "image_size": pipe.image_size, "seed": seed, "device": str(pipe.device)}
     if framing == "native":
         images = [_as_tensor(read_image(f).rgb) for f in held_out_folder(data, pipe.image_size).files]
-        buckets = [_native_bucket(pipe, images, ratio, seed) for ratio in ratios]
+        buckets = [_native_bucket(pipe, images, ratio, seed, masks) for ratio in ratios]
         return report | {"n": len(images), "face": face, "buckets": buckets}
     images = held_out_images(data, pipe.image_size)
     buckets = []
     for ratio in ratios:
-        masks = eval_masks(len(images), pipe.image_size, ratio, seed)
+        holes = eval_masks(len(images), pipe.image_size, ratio, seed, masks)
         chunks = range(0, len(images), batch_size)
-        ours = torch.cat([pipe.fill(images[i : i + batch_size], masks[i : i + batch_size]) for i in chunks])
-        outputs = {"ours": quantize8(ours)} | {m: opencv_inpaint(images, masks, m) for m in OPENCV_METHODS}
+        ours = torch.cat([pipe.fill(images[i : i + batch_size], holes[i : i + batch_size]) for i in chunks])
+        outputs = {"ours": quantize8(ours)} | {m: opencv_inpaint(images, holes, m) for m in OPENCV_METHODS}
         scores = {name: image_metrics(out, images) for name, out in outputs.items()}
-        buckets.append({"ratio": f"{ratio[0]:g}-{ratio[1]:g}", "hole": masks.mean().item(), **scores})
+        buckets.append({"ratio": f"{ratio[0]:g}-{ratio[1]:g}", "hole": holes.mean().item(), **scores})
     return report | {"n": len(images), "buckets": buckets}
