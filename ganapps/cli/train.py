@@ -1,8 +1,8 @@
 """``ganapps train NAME``: one command per registered head, built from the head's declaration.
 
-Every head gets the same run flags (``--data --out --epochs --iters --batch-size --precision
---device --seed --resume --init --nproc --compile``) plus the :func:`~ganapps.tasks.head.option`
-fields of its config and inputs. Heads are imported only when their command is asked for, so
+Every head gets the same run flags (``--out --epochs --iters --batch-size --precision --device
+--seed --resume --init --nproc --compile``) plus the :func:`~ganapps.tasks.head.option` fields of
+its inputs (``--data`` and how the data is read) and of its config (nets and losses). Heads are imported only when their command is asked for, so
 ``ganapps --help`` does not import torch. The two judges (classifiers) are plain commands.
 """
 from __future__ import annotations
@@ -68,6 +68,7 @@ def _run_flags(head: Head) -> list[tuple[str, Any, Any]]:
 
 def head_command(head: Head):
     """A click command for ``head``: its signature is the run flags plus its config/inputs flags."""
+
     def param(name: str, tp: Any, opt: Any) -> inspect.Parameter:
         return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=opt, annotation=tp)
 
