@@ -486,3 +486,21 @@ def test_train_pix2pix_sketch_mode_on_a_plain_photo_folder(tmp_path: Path) -> No
                             "--size", "32", "--epochs", "1", "--ngf", "2", "--device", "cpu", "--precision", "fp32"])
     assert r.exit_code == 0, r.output
     assert TranslatePipeline(tmp_path / "run" / "generator.safetensors").input_kind == "sketch"
+
+
+def test_pix2pix_holds_out_validation_pairs_and_scores_them_each_epoch(tmp_path: Path) -> None:
+    from ganapps.data.datasets import SketchPairs
+
+    photos = tmp_path / "faces"
+    rng = np.random.default_rng(0)
+    for i in range(20):
+        _png(photos / f"{i:02d}.png", _domain_image(rng, "A", 40, 40))
+    ds = SketchPairs(photos, 36, val=5)
+    assert len(ds) == 18 and len(ds.val_files) == 2 and not set(ds.val_files) & set(ds.photos.files)  # a tenth at most
+    run = tmp_path / "run"
+    r = runner.invoke(app, ["train", "pix2pix", "--data", str(photos), "--sketch", "--out", str(run), "--size", "32",
+                            "--epochs", "1", "--ngf", "2", "--val", "5", "--device", "cpu", "--precision", "fp32"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    [record] = [json.loads(line) for line in (run / "val.jsonl").read_text().splitlines()]
+    assert record["epoch"] == 1 and 0 < record["ssim"] < 1 and record["psnr"] > 0 and "artifact_score" in record
+    assert (run / "snapshots" / f"step_{record['step']:06d}" / "generator.safetensors").exists()

@@ -137,9 +137,16 @@ class SketchPairs(Dataset):
     (:func:`~ganapps.data.sketch.varied_sketch`, seeded by the index); evaluation uses the plain
     XDoG drawing."""
 
-    def __init__(self, folder: str | Path, load_size: int, varied: bool = False):
+    def __init__(self, folder: str | Path, load_size: int, varied: bool = False, val: int = 0):
         self.photos = ImageFolder(folder, load_size)
+        self.photos.files, self.val_files = holdout(self.photos.files, val)
         self.varied = varied
+
+    @staticmethod
+    def pair(path: Path, size: int) -> dict[str, Tensor]:
+        """A held-out photo and its plain drawing, ``size`` px centre squares (validation)."""
+        photo = _load(path, size)
+        return {"A": _tensor(np.repeat(photo_to_sketch(photo)[:, :, None], 3, axis=2)), "B": _tensor(photo)}
 
     def __len__(self) -> int:
         return len(self.photos)
@@ -219,11 +226,13 @@ class AlignedDataset(Dataset):
     ``direction="BtoA"`` swaps the halves, so "A" is always what the generator is given.
     """
 
-    def __init__(self, root: str | Path, split: str = "train", load_size: int = 286, direction: str = "AtoB"):
+    def __init__(
+        self, root: str | Path, split: str = "train", load_size: int = 286, direction: str = "AtoB", val: int = 0
+    ):
         if direction not in DIRECTIONS:
             raise ValueError(f"direction must be AtoB or BtoA, not {direction!r}")
         problems: list[str] = []
-        self.files = _usable(Path(root) / split, problems)
+        self.files, self.val_files = holdout(_usable(Path(root) / split, problems), val)
         warn_skipped(problems)
         self.load_size, self.direction = load_size, direction
 
@@ -231,8 +240,12 @@ class AlignedDataset(Dataset):
         return len(self.files)
 
     def __getitem__(self, i: int) -> dict[str, Tensor]:
-        rgb = read_image(self.files[i]).rgb
+        return self.pair(self.files[i], self.load_size)
+
+    def pair(self, path: Path, size: int) -> dict[str, Tensor]:
+        """``path``'s input and target halves as ``size`` px centre squares."""
+        rgb = read_image(path).rgb
         half = rgb.shape[1] // 2
-        left, right = fit_square(rgb[:, :half], self.load_size), fit_square(rgb[:, half : 2 * half], self.load_size)
+        left, right = fit_square(rgb[:, :half], size), fit_square(rgb[:, half : 2 * half], size)
         source, target = (left, right) if self.direction == "AtoB" else (right, left)
         return {"A": _tensor(source), "B": _tensor(target)}

@@ -12,11 +12,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganapps.core.losses import get_loss
+from ganapps.data.datasets import VAL_PER_DOMAIN
 from ganapps.core.task import Task
 from ganapps.nets.patchgan import PatchGANConfig, PatchGANDiscriminator
 from ganapps.nets.unet import UNetGenerator, UNetGeneratorConfig, default_downs
@@ -51,8 +53,9 @@ def l1_loss(target: Tensor, output: Tensor) -> Tensor:
 class Pix2PixTask(Task):
     name = "pix2pix"
 
-    def __init__(self, config: Pix2PixConfig, sample_batch: dict[str, Tensor]):
-        """``sample_batch``: fixed ``{"A", "B"}`` pairs (at load size) for the per-epoch grids."""
+    def __init__(self, config: Pix2PixConfig, sample_batch: dict[str, Tensor], val: dict[str, Tensor] | None = None):
+        """``sample_batch``: fixed ``{"A", "B"}`` pairs (at load size) for the per-epoch grids;
+        ``val``: held-out ``{"A", "B"}`` pairs at the training size, scored by :meth:`validate`."""
         if config.input_kind not in INPUT_KINDS:
             raise ValueError(f"input kind must be one of {', '.join(INPUT_KINDS)}, not {config.input_kind!r}")
         self.config = c = config
@@ -63,6 +66,7 @@ class Pix2PixTask(Task):
         self.discriminators: dict[str, nn.Module] = {"D": PatchGANDiscriminator(d_cfg)}
         self.crop_flip = crop_flip(c.image_size)
         self.fixed = {k: center_crop(v[: c.samples], c.image_size) for k, v in sample_batch.items()}
+        self.val = val or {}
 
     def optimizers(self) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
         betas = (self.config.beta1, 0.999)
@@ -98,6 +102,22 @@ class Pix2PixTask(Task):
         a, b = (self.fixed[k].to(next(G.parameters()).device) for k in ("A", "B"))
         return torch.stack([a, G(a), b], dim=1).flatten(0, 1)
 
+    @torch.no_grad()
+    def validate(self, generators: dict[str, nn.Module]) -> dict[str, float]:
+        """PSNR, SSIM and L1 of the generator's outputs against the held-out targets, and the
+        outputs' median grid score ({} without held-out pairs)."""
+        if not self.val:
+            return {}
+        from ganapps.eval.scene import periodic_artifact_score
+        from ganapps.eval.translate import image_metrics
+
+        G = generators["G"]
+        device = next(G.parameters()).device
+        a = self.val["A"]
+        out = torch.cat([G(a[i : i + 8].to(device)).float().cpu() for i in range(0, len(a), 8)])
+        grid = float(np.median([periodic_artifact_score(o) for o in out]))
+        return image_metrics(out, self.val["B"]) | {"artifact_score": grid}
+
     def exports(self) -> dict[str, str]:
         return {"generator": "G"}
 
@@ -112,6 +132,7 @@ class Pix2PixInputs:
     sketch: bool = option(
         False, "DATA is a plain photo folder (or has train/): pair each photo with its line drawing.", flag="--sketch/--no-sketch"
     )
+    val: int = option(VAL_PER_DOMAIN, "Training pairs (photos, with --sketch) held out for validation, at most a tenth.")
 
 
 def build(config: Pix2PixConfig, inputs: Pix2PixInputs, seed: int, batch_size: int) -> tuple[Pix2PixTask, Any]:
@@ -123,10 +144,12 @@ def build(config: Pix2PixConfig, inputs: Pix2PixInputs, seed: int, batch_size: i
             raise UsageError("--sketch makes drawing → photo pairs; --direction and --input-kind do not apply")
         config = replace(config, input_kind="sketch")
         folder = inputs.data / "train" if (inputs.data / "train").is_dir() else inputs.data
-        dataset = SketchPairs(folder, load, varied=True)
+        dataset = SketchPairs(folder, load, varied=True, val=inputs.val)
     else:
-        dataset = AlignedDataset(inputs.data, "train", load, config.direction)
-    return Pix2PixTask(config, fixed_batch(dataset, config.samples)), dataset
+        dataset = AlignedDataset(inputs.data, "train", load, config.direction, val=inputs.val)
+    pairs = [dataset.pair(f, config.image_size) for f in dataset.val_files]
+    val = {k: torch.stack([p[k] for p in pairs]) for k in ("A", "B")} if pairs else None
+    return Pix2PixTask(config, fixed_batch(dataset, config.samples), val), dataset
 
 
 HEAD = Head(
