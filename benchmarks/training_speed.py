@@ -55,10 +55,10 @@ def _cyclegan(crop: int, ngf: int, ndf: int, blocks: int, **kw) -> Config:
     return Config("CycleGAN", desc, lambda s: CycleGANTask(cfg, s), _pair(load_size_for(crop)), 1, **kw)
 
 
-def _pix2pix(crop: int, ngf: int, **kw) -> Config:
+def _pix2pix(crop: int, ngf: int, batch: int = 1, **kw) -> Config:
     cfg = Pix2PixConfig(image_size=crop, ngf=ngf)
-    desc = f"{crop} crop, U-Net ngf {ngf}, batch 1"
-    return Config("pix2pix", desc, lambda s: Pix2PixTask(cfg, s), _pair(load_size_for(crop)), 1, **kw)
+    desc = f"{crop} crop, U-Net ngf {ngf}, batch {batch}"
+    return Config("pix2pix", desc, lambda s: Pix2PixTask(cfg, s), _pair(load_size_for(crop)), batch, **kw)
 
 
 def _srgan(hr: int, batch: int, **kw) -> Config:
@@ -125,3 +125,28 @@ def measure(config: Config, precision: str, device: torch.device) -> dict[str, A
         "task": config.task, "config": config.config, "precision": precision, "s_per_iter": seconds,
         "img_s": config.batch / seconds, "reference": config.reference,
     }  # fmt: skip
+
+
+def main() -> None:
+    """Before a long pix2pix run: images/s per batch size at one crop, for each precision here.
+
+    ``python benchmarks/training_speed.py --size 96 --batch 1 8 16`` (pause any training first)."""
+    import argparse
+
+    from ganapps.core.device import autocast_dtype, resolve_device
+
+    parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=96)
+    parser.add_argument("--ngf", type=int, default=64)
+    parser.add_argument("--batch", type=int, nargs="+", default=[1, 8, 16])
+    args = parser.parse_args()
+    device = resolve_device("auto")
+    precisions = ["fp32"] + (["bf16"] if autocast_dtype(device, "auto") is not None else [])
+    for batch in args.batch:
+        for precision in precisions:
+            r = measure(_pix2pix(args.size, args.ngf, batch), precision, device)
+            print(f"pix2pix {r['config']}, {precision}: {r['s_per_iter']:.3f} s/iter, {r['img_s']:.1f} img/s")
+
+
+if __name__ == "__main__":
+    main()
