@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from .datasets import warn_skipped
+from .datasets import SkippedImagesWarning, warn_skipped
 from .degrade import degrade
 from .io import ImageReadError, expand_inputs, read_image
 from .realistic import degrade_realistic
@@ -65,6 +66,8 @@ class SRCrops(Dataset):
                 f"{crop}×{crop} px, {len(unreadable)} unreadable{first}"
             )
         warn_skipped(unreadable)
+        if self.skipped:
+            warnings.warn(f"skipped {len(self.skipped)} images smaller than {crop} px", SkippedImagesWarning, stacklevel=2)
         self.repeat = max(1, math.ceil(min_items / len(self.images)))
 
     def __len__(self) -> int:
@@ -78,6 +81,11 @@ class SRCrops(Dataset):
         patch = dihedral(image[y : y + self.crop, x : x + self.crop], int(rng.integers(0, 8)))
         hr = torch.from_numpy(np.ascontiguousarray(patch)).permute(2, 0, 1).float() / 127.5 - 1
         return {"lr": self.low_resolution(hr, rng), "hr": hr}
+
+    def samples(self, n: int) -> dict[str, Tensor]:
+        """The first ``n`` items stacked: the fixed crops of the per-epoch sample grids."""
+        items = [self[i] for i in range(min(n, len(self)))]
+        return {k: torch.stack([item[k] for item in items]) for k in ("lr", "hr")}
 
     def low_resolution(self, hr: Tensor, rng: np.random.Generator) -> Tensor:
         """The LR input of an HR crop: the clean bicubic downscale of the SR benchmarks."""

@@ -109,18 +109,12 @@ class RealSRInputs:
 
 
 def build(config: RealSRConfig, inputs: RealSRInputs, seed: int, batch_size: int) -> tuple[RealSRTask, Any]:
-    import warnings
-
     from ganapps.data.sr import RealisticSRCrops
 
     if inputs.crop % config.scale or (config.adv_weight > 0 and inputs.crop % 8):
         raise UsageError(f"--crop {inputs.crop} must be a multiple of the scale {config.scale} and of 8 (the U-Net D)")
     dataset = RealisticSRCrops(inputs.data, config.scale, inputs.crop, min_items=STEPS_PER_EPOCH * batch_size, seed=seed)
-    if dataset.skipped:
-        warnings.warn(f"skipped {len(dataset.skipped)} images smaller than {inputs.crop} px", stacklevel=1)
-    fixed = [dataset[i] for i in range(min(config.samples, len(dataset)))]
-    samples = {k: torch.stack([item[k] for item in fixed]) for k in ("lr", "hr")}
-    return RealSRTask(config, samples), dataset
+    return RealSRTask(config, dataset.samples(config.samples)), dataset
 
 
 HEAD = Head(

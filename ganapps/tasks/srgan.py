@@ -174,19 +174,13 @@ class SRInputs:
 
 def build(config: SRResNetTaskConfig | SRGANTaskConfig, inputs: SRInputs, seed: int, batch_size: int) -> tuple[Any, Any]:
     """Random HR crops with their bicubic LR (``STEPS_PER_EPOCH`` batches an epoch), then the task."""
-    import warnings
-
     from ganapps.data.sr import SRCrops
 
     if inputs.crop % config.scale:
         raise UsageError(f"--crop {inputs.crop} must be a multiple of --scale {config.scale}")
     dataset = SRCrops(inputs.data, config.scale, inputs.crop, min_items=STEPS_PER_EPOCH * batch_size, seed=seed)
-    if dataset.skipped:
-        warnings.warn(f"skipped {len(dataset.skipped)} images smaller than {inputs.crop} px", stacklevel=1)
-    fixed = [dataset[i] for i in range(min(3, len(dataset)))]
-    samples = {k: torch.stack([item[k] for item in fixed]) for k in ("lr", "hr")}
     task = SRResNetTask if isinstance(config, SRResNetTaskConfig) else SRGANTask
-    return task(config, samples), dataset
+    return task(config, dataset.samples(3)), dataset
 
 
 def _schedule(config: Any) -> Schedule:
