@@ -16,20 +16,33 @@ from .common import (
 )
 
 
-INPAINT_MODEL = "inpaint-faces"
+# --method → (the default --model, the task of its weights, the command that trains one)
+METHODS = {"net": ("inpaint-faces", "inpaint", "ganapps train inpaint"),
+           "latent": ("faces", "generate", "ganapps train image-gan")}
 
 
-def _inpaint_weights(model: str) -> Path:
-    """``--model``: a shipped name or a path; the default name before its weights are shipped is a
-    clear error, not an 'unknown model'."""
+def _inpaint_weights(method: str, model: str | None) -> Path:
+    """``--model``: a shipped name or a path (default: the method's shipped model); a default not
+    shipped yet is a clear error naming the command that trains one, not an 'unknown model'."""
     from ganapps.weights import REGISTRY, resolve, weights_dir
 
-    if model == INPAINT_MODEL and model not in REGISTRY:
+    if method not in METHODS:
+        raise UsageError(f"--method {method}: use {' or '.join(METHODS)}")
+    default, task, train = METHODS[method]
+    model = model or default
+    if model == default and model not in REGISTRY:
         raise FileNotFoundError(
             f"no shipped {model} weights yet (no {weights_dir() / model}.safetensors); "
-            "train one with 'ganapps train inpaint' and pass --model PATH"
+            f"train one with '{train}' and pass --model PATH"
         )
-    return resolve(model, "inpaint", aliases=[INPAINT_MODEL])
+    return resolve(model, task, aliases=[default])
+
+
+def _pipeline(method: str, weights: Path, device: str, precision: str, face: str):
+    from ganapps.pipelines.inpaint import InpaintPipeline
+    from ganapps.pipelines.latent_inpaint import LatentInpaintPipeline
+
+    return (LatentInpaintPipeline if method == "latent" else InpaintPipeline)(weights, device, precision, face=face)
 
 
 def _mask_ratios(text: str) -> list[tuple[float, float]]:
@@ -47,6 +60,16 @@ def _mask_ratios(text: str) -> list[tuple[float, float]]:
 INPAINT_FACE = typer.Option(
     "auto", "--face", help="auto: fill a hole on a face in the face's training framing (faces found by dlib's "
     "detector) | off: always the whole image at its own scale."
+)
+
+
+INPAINT_METHOD = typer.Option(
+    "net", "--method", help="net: the trained inpainting net | latent: search a face GAN's latent space for a "
+    "face that fits the known pixels (the lecture's method, Yeh et al.; slow: seconds per hole)."
+)
+INPAINT_MODEL = typer.Option(
+    None, "--model", help="Shipped model name or a .safetensors path (default: inpaint-faces, or faces with "
+    "--method latent)."
 )
 
 
@@ -70,7 +93,8 @@ def inpaint(
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of --random-mask (each file's mask also depends on its name)."),
     face: str = INPAINT_FACE,
-    model: str = typer.Option(INPAINT_MODEL, "--model", help="Shipped model name or a .safetensors path."),
+    method: str = INPAINT_METHOD,
+    model: Optional[str] = INPAINT_MODEL,
     device: str = DEVICE,
     precision: str = PRECISION,
     fmt: Optional[str] = FORMAT,
@@ -79,12 +103,13 @@ def inpaint(
 ) -> None:
     """Fill the masked part of images; every pixel outside the mask is returned unchanged."""
     from ganapps.pipelines.files import run_batch
-    from ganapps.pipelines.inpaint import InpaintPipeline, pair_masks, plan_demo_masks
+    from ganapps.pipelines.inpaint import pair_masks, plan_demo_masks
 
     if (mask is None) == (not random_mask):
         raise UsageError("give exactly one of --mask MASK (file or folder) or --random-mask")
     _check_face_mode(face)
     check_precision(precision, device, int8=False)
+    weights = _inpaint_weights(method, model)
     if mask is not None and not mask.exists():
         raise UsageError(f"--mask {mask}: no such file or folder")
     pairs, problems = plan(inputs, output, overwrite, fmt)
@@ -96,7 +121,7 @@ def inpaint(
         problems += clashes
     result = None
     if pairs:
-        pipe = InpaintPipeline(_inpaint_weights(model), device, precision, face=face)
+        pipe = _pipeline(method, weights, device, precision, face)
         lines: list[str] = []  # the pipeline's notes, printed after the progress bar, on stdout: not failures
 
         def work(src: Path, dst: Path) -> list[str]:
@@ -126,7 +151,11 @@ def eval_inpaint(
         "strokes) | wide (strokes of any width, boxes, blobs, border holes): a model tuned to one family shows it."
     ),
     face: str = INPAINT_FACE,
-    model: str = typer.Option(INPAINT_MODEL, "--model", help="Shipped model name or a .safetensors path."),
+    method: str = INPAINT_METHOD,
+    model: Optional[str] = INPAINT_MODEL,
+    limit: Optional[int] = typer.Option(
+        None, "--limit", min=1, help="Only the first N images (sorted by name): --method latent takes seconds per hole."
+    ),
     device: str = DEVICE,
 ) -> None:
     """PSNR/SSIM/L1 per mask-ratio bucket: our model vs OpenCV Telea and Navier-Stokes, same masks."""
@@ -141,13 +170,15 @@ def eval_inpaint(
     if not framings or any(f not in FRAMINGS for f in framings):
         raise UsageError(f"--framing {framing}: use native, crop or native,crop")
     _check_face_mode(face)
-    weights = _inpaint_weights(model)
+    weights = _inpaint_weights(method, model)
     for f in framings:
         for family in families:
             r = report_dataset_warnings(
-                lambda f=f, m=family: evaluate_inpainting(weights, data, ratios, seed, device, framing=f, face=face, masks=m)
+                lambda f=f, m=family: evaluate_inpainting(
+                    weights, data, ratios, seed, device, framing=f, face=face, masks=m, method=method, limit=limit
+                )
             )
-            _print_inpaint_table(r, Path(model).stem)
+            _print_inpaint_table(r, f"{weights.stem} ({method})" if method != "net" else weights.stem)
 
 
 def _print_inpaint_table(r: dict, model_label: str) -> None:

@@ -34,6 +34,7 @@ from ganapps.data.degrade import quantize8
 from ganapps.data.io import Image, read_image
 from ganapps.data.masks import MASK_FAMILIES
 from ganapps.pipelines.inpaint import InpaintPipeline
+from ganapps.pipelines.latent_inpaint import LatentInpaintPipeline
 
 from .domain import stack
 from .translate import image_metrics
@@ -109,21 +110,28 @@ def evaluate_inpainting(
     framing: str = "crop",
     face: str = "auto",
     masks: str = "freeform",
+    method: str = "net",
+    limit: int | None = None,
 ) -> dict[str, Any]:
     """Per bucket: the mean hole share and ``{"ours", "telea", "ns"}`` → ``{"psnr", "ssim", "l1"}``,
     in ``framing`` (``native`` | ``crop``, see the module docstring), with the holes of the mask
-    family ``masks``; ``face`` is the pipeline's face mode of the native framing."""
+    family ``masks``; ``face`` is the pipeline's face mode of the native framing. ``method``
+    ``latent`` makes "ours" the latent search of a face generator (``model``); ``limit``: only the
+    first images (in name order)."""
     if framing not in FRAMINGS:
         raise ValueError(f"framing {framing!r}: use one of {', '.join(FRAMINGS)}")
     if masks not in MASK_FAMILIES:
         raise ValueError(f"mask family {masks!r}: use one of {', '.join(MASK_FAMILIES)}")
-    pipe = InpaintPipeline(model, device, precision="fp32", face=face)
-    report = {"framing": framing, "masks": masks, "image_size": pipe.image_size, "seed": seed, "device": str(pipe.device)}
+    pipeline = {"net": InpaintPipeline, "latent": LatentInpaintPipeline}[method]
+    pipe = pipeline(model, device, precision="fp32", face=face)
+    report = {"framing": framing, "masks": masks, "image_size": pipe.image_size, "seed": seed, "device": str(pipe.device),
+              "method": method}
     if framing == "native":
-        images = [_as_tensor(read_image(f).rgb) for f in held_out_folder(data, pipe.image_size).files]
+        files = held_out_folder(data, pipe.image_size).files[:limit]
+        images = [_as_tensor(read_image(f).rgb) for f in files]
         buckets = [_native_bucket(pipe, images, ratio, seed, masks) for ratio in ratios]
         return report | {"n": len(images), "face": face, "buckets": buckets}
-    images = held_out_images(data, pipe.image_size)
+    images = held_out_images(data, pipe.image_size)[:limit]
     buckets = []
     for ratio in ratios:
         holes = eval_masks(len(images), pipe.image_size, ratio, seed, masks)

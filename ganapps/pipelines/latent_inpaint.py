@@ -13,16 +13,28 @@ face ``G(z)`` agrees with the known pixels, then take the hole from ``G(z)``:
   editing; a plain composite shows what the latent search itself achieves.)
 
 It works only at the generator's own framing and size (64-px centred faces for ours), and a GAN's
-faces are never exactly the person's: the figures of ``ganapps eval inpaint`` say what it is good
-for next to OpenCV and the trained inpainting net.
+faces are never exactly the person's: the figures of ``ganapps eval inpaint --method latent`` say
+what it is good for next to OpenCV and the trained inpainting net. :class:`LatentInpaintPipeline`
+brings user photos to that framing (``ganapps inpaint --method latent``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+import cv2
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from ganapps.core.device import autocast, autocast_dtype
+from ganapps.data.datasets import resize
+from ganapps.data.io import from_tensor, to_tensor
+
+from .base import load_net
+from .faces import Detector, detect_faces
+from .inpaint import FACE_MODES, InpaintPipeline
 
 
 @dataclass(frozen=True)
@@ -78,3 +90,75 @@ def latent_fill(
     with torch.no_grad():
         face = generator(z[best : best + 1])
     return known * image + (1 - known) * face.clamp(-1, 1), losses[:, best].tolist()
+
+
+class LatentInpaintPipeline(InpaintPipeline):
+    """:class:`~.inpaint.InpaintPipeline` (files, masks, the face and whole-image paths, the
+    composite) whose fill is :func:`latent_fill` with an unconditional image generator.
+
+    The generator draws whole faces framed as its training images: the centre square of the
+    89×109 training faces at its size (64 px for ``faces``). So the square this pipeline fills is
+    the centre square of each region the parent hands it (a detected face's training frame, or the
+    whole image): brought to the generator's size, searched, and scaled back. Hole pixels outside
+    that square cannot come from the generator; OpenCV's Telea fills them. The exported weights
+    hold G only, so the search runs without the discriminator's prior.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        device: str | torch.device = "cpu",
+        precision: str = "auto",
+        face: str = "auto",
+        detector: Detector = detect_faces,
+        search: LatentSearch = LatentSearch(),
+        seed: int = 0,
+    ):
+        if face not in FACE_MODES:
+            raise ValueError(f"face mode {face!r}: use one of {', '.join(FACE_MODES)}")
+        self.net, self.spec = load_net(path, device)
+        if self.spec.task != "generate" or getattr(self.spec, "classes", None) or not hasattr(self.net, "sample_latent"):
+            raise ValueError(f"{path}: --method latent needs an unconditional image generator (task 'generate', e.g. "
+                             f"faces), not {self.spec.arch!r} for {self.spec.task!r}")
+        self.device = next(self.net.parameters()).device
+        self.dtype = autocast_dtype(self.device, precision)
+        with torch.no_grad():
+            sample = self.net(self.net.sample_latent(1, device=self.device))
+        if sample.shape[1] != 3:
+            raise ValueError(f"{path}: a {sample.shape[1]}-channel generator cannot fill a colour photo")
+        self.image_size = sample.shape[-1]
+        self.face, self.detector, self.search, self.seed = face, detector, search, seed
+
+    def fill(self, image: Tensor, mask: Tensor) -> Tensor:
+        """N×3×S×S in [-1, 1] (S the generator's size) and N×1×S×S masks (1 = hole) → composited,
+        float32 on the CPU; each image searched on its own, from the same seeded starts."""
+        out = []
+        with torch.inference_mode(False), torch.enable_grad():  # the search needs gradients, whoever calls
+            for x, m in zip(image, mask):
+                x, known = x[None].clone().to(self.device), 1 - m[None].clone().to(self.device)
+                with autocast(self.device, self.dtype):
+                    filled, _ = latent_fill(self.net, x, known, search=self.search, seed=self.seed)
+                out.append(filled.float().cpu())
+        return torch.cat(out)
+
+    def fill_at(self, rgb: np.ndarray, hole: np.ndarray, width: int, height: int) -> np.ndarray:
+        """``rgb`` (H×W×3 in [0, 1]) with its hole filled: the centre square by the generator, the
+        rest by Telea. ``width``/``height`` (the parent's working size) do not apply: the generator
+        has one size."""
+        h, w = hole.shape
+        side, s = min(h, w), self.image_size
+        square = (slice((h - side) // 2, (h - side) // 2 + side), slice((w - side) // 2, (w - side) // 2 + side))
+        out = rgb.copy()
+        square_hole = hole[square]
+        if square_hole.any():
+            grey = np.where(square_hole[:, :, None], np.float32(0.5), rgb[square])
+            work_hole = resize(square_hole.astype(np.float32), s, s) > 0  # any overlap is hole
+            filled = from_tensor(self.fill(to_tensor(resize(grey, s, s)), torch.from_numpy(work_hole).float()[None, None]))
+            out[square][square_hole] = resize(filled, side, side)[square_hole]
+        outside = hole.copy()
+        outside[square] = False
+        if outside.any():
+            ink = (out * 255).round().astype(np.uint8)
+            telea = cv2.inpaint(ink, outside.astype(np.uint8), 3, cv2.INPAINT_TELEA)
+            out[outside] = telea[outside].astype(np.float32) / 255
+        return out
