@@ -21,7 +21,10 @@ def generate(
     model: str = typer.Option("dcgan-fashion", "--model", help="Shipped model name or a .safetensors path."),
     n: int = typer.Option(64, "-n", help="Number of images."),
     seed: int = typer.Option(0, "--seed"),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write one grid PNG here."),
+    output: Optional[Path] = typer.Option(
+        None, "-o", "--output", help="Write one grid here: .png, or .gif for a latent walk (each sample moving "
+        "through 4 random latents and back)."
+    ),
     out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Write one PNG per sample into this folder."),
     prompt: Optional[str] = typer.Option(
         None, "--prompt", help="Class-conditional models: what to draw, e.g. 'ankle boot', 'trainers', 'a tee'."
@@ -31,12 +34,12 @@ def generate(
 ) -> None:
     """Synthesise images from random noise (DCGAN, image-folder GAN; a class from --prompt)."""
     from ganapps.api import load
-    from ganapps.core.logging import write_png
+    from ganapps.core.logging import write_gif, write_png
 
     if (output is None) == (out_dir is None):
         raise UsageError("give exactly one of -o FILE.png (a grid) or --out-dir DIR (one PNG per sample)")
-    if output is not None and output.suffix.lower() != ".png":
-        raise UsageError(f"{output}: the grid is written as PNG; use a .png name")
+    if output is not None and output.suffix.lower() not in (".png", ".gif"):
+        raise UsageError(f"{output}: the grid is written as PNG (or a GIF latent walk); use a .png or .gif name")
     if n < 1:
         raise UsageError("-n must be at least 1")
     if output is not None and n > MAX_GRID:
@@ -52,9 +55,13 @@ def generate(
     if prompt is not None and not pipe.classes:
         raise UsageError(f"{model} is not class-conditional: it takes no --prompt")
     label = None if prompt is None else pipe.label(prompt)
-    if output is not None:
+    what = "" if label is None else f" of class {pipe.classes[label]!r}"
+    if output is not None and output.suffix.lower() == ".gif":
+        frames = pipe.walk(n, seed=seed, label=label)
+        write_gif(output, frames, ms_per_frame=80)
+        console.print(f"wrote a latent walk of {n} images{what} ({len(frames)} frames) to {output}")
+    elif output is not None:
         write_png(output, pipe.grid(n, seed=seed, label=label))
-        what = "" if label is None else f" of class {pipe.classes[label]!r}"
         console.print(f"wrote a grid of {n} images{what} to {output}")
     else:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -128,7 +135,7 @@ def lesson(
     last = min(10, len(history))
     console.print(f"D accuracy over the last {last} epochs: {100 * final_accuracy(history, last):.0f}% (50% = it cannot tell)")
     if plot is not None:
-        from ganapps.core.logging import write_png
+        from ganapps.core.logging import write_gif, write_png
 
         write_png(plot, picture(g, seed))
         console.print(f"real faces (top), G's faces (middle), noise (bottom): {plot}")

@@ -5,7 +5,7 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import cv2
 import numpy as np
@@ -69,13 +69,14 @@ def write_png(path: str | os.PathLike, rgb: np.ndarray) -> None:
     atomic_write_bytes(path, buf.tobytes())
 
 
-def write_gif(path: str | os.PathLike, frames: list[Path], ms_per_frame: int = 400) -> None:
-    """Animate sample grids (e.g. one per epoch) into a looping GIF."""
+def write_gif(path: str | os.PathLike, frames: Sequence[Path | np.ndarray], ms_per_frame: int = 400) -> None:
+    """Animate sample grids (files, e.g. one per epoch, or H×W×3 uint8 arrays) into a looping GIF."""
     from PIL import Image
 
     if not frames:
         return
-    images = [Image.open(f).convert("RGB") for f in frames]
+    images = [Image.fromarray(f.squeeze(2) if f.ndim == 3 and f.shape[2] == 1 else f).convert("RGB")
+              if isinstance(f, np.ndarray) else Image.open(f).convert("RGB") for f in frames]
     tmp = Path(path).with_suffix(".gif.tmp")
     images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=ms_per_frame, loop=0)
     os.replace(tmp, path)
