@@ -17,7 +17,7 @@ from ganapps.data.degrade import degrade, imresize, modcrop
 from ganapps.data.io import Image, from_tensor, read_image, to_tensor
 from ganapps.data.masks import random_mask
 from ganapps.data.sketch import photo_to_sketch
-from ganapps.eval.inpaint import OPENCV_RADIUS
+from ganapps.eval.opencv_inpaint import OPENCV_RADIUS
 from ganapps.pipelines.inpaint import InpaintPipeline
 from ganapps.pipelines.translate import TranslatePipeline
 from ganapps.pipelines.upscale import UpscalePipeline

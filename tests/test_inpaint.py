@@ -21,9 +21,12 @@ from ganapps.core.checkpoint import save_weights
 from ganapps.core.losses import get_loss
 from ganapps.core.trainer import TrainConfig, Trainer
 from ganapps.data.datasets import ImageFolder, fixed_batch
+from ganapps.data.degrade import quantize8
 from ganapps.data.io import Image
 from ganapps.data.masks import hole_count_range, parse_ratio, parse_ratios, random_mask, wide_mask
-from ganapps.eval.inpaint import eval_masks, evaluate_inpainting, opencv_inpaint
+from ganapps.data.masks import eval_masks
+from ganapps.eval.inpaint import evaluate_inpainting
+from ganapps.eval.opencv_inpaint import opencv_inpaint
 from ganapps.eval.translate import image_metrics
 from ganapps.nets import build, spec_of
 from ganapps.nets.inpaint_net import (
@@ -197,6 +200,45 @@ def test_train_cli_exports_weights_the_pipeline_loads_and_resume_is_exact(tmp_pa
     resumed.fit(resume=True)  # masks and flips come from the checkpointed torch RNG
     a, b = straight.task.generators["G"].state_dict(), resumed.task.generators["G"].state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_training_holds_out_faces_and_scores_them_against_telea_each_epoch(tmp_path: Path) -> None:
+    data = _faces(tmp_path / "faces" / "train", n=30)
+    run = tmp_path / "run"
+    r = runner.invoke(app, ["train", "inpaint", "--data", str(tmp_path / "faces"), "--out", str(run), "--size", "16",
+                            "--width", "4", "--epochs", "2", "--batch-size", "9", "--device", "cpu", "--precision", "fp32"])
+    assert r.exit_code == 0, r.output
+    lines = (run / "val.jsonl").read_text().splitlines()
+    assert len(lines) == 2  # one per epoch: 27 training faces, 3 held out (a tenth), 3 steps per epoch
+    import json
+
+    figures = json.loads(lines[-1])
+    for family in ("freeform", "wide"):
+        assert 0 < figures[f"{family}_psnr"] < 60 and 0 < figures[f"{family}_ssim"] <= 1
+        assert math.isfinite(figures[f"{family}_gain_vs_telea"])
+    assert sorted(p.name for p in (run / "snapshots").iterdir()) == ["step_000003", "step_000006"]
+
+    from ganapps.data.datasets import holdout
+
+    train, val = holdout(sorted(data.glob("*.png")), 100)
+    assert len(val) == 3 and not set(train) & set(val)
+    # the figure is the fill's: a generator that returns the masked grey scores what grey scores
+    ds = ImageFolder(data, 16)
+    task = InpaintTask(InpaintConfig(image_size=16, width=4, ndf=4, samples=2), fixed_batch(ds, 2), ds.stack(val))
+
+    class Grey(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(()))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.zeros_like(x[:, :3]) + self.w
+
+    grey = task.validate({"G": Grey()})
+    holes = eval_masks(3, 16, (0.1, 0.5), seed=0, family="wide")
+    images = quantize8(ds.stack(val))
+    expected = image_metrics(quantize8(images * (1 - holes)), images)["psnr"]
+    assert grey["wide_psnr"] == pytest.approx(expected, abs=1e-4)
 
 
 # --------------------------------------------------------------------------------- pipeline

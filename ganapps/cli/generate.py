@@ -135,7 +135,7 @@ def lesson(
     last = min(10, len(history))
     console.print(f"D accuracy over the last {last} epochs: {100 * final_accuracy(history, last):.0f}% (50% = it cannot tell)")
     if plot is not None:
-        from ganapps.core.logging import write_gif, write_png
+        from ganapps.core.logging import write_png
 
         write_png(plot, picture(g, seed))
         console.print(f"real faces (top), G's faces (middle), noise (bottom): {plot}")

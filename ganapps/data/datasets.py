@@ -129,6 +129,11 @@ class ImageFolder(Dataset):
     def __getitem__(self, i: int) -> Tensor:
         return _tensor(_load(self.files[i], self.load_size))
 
+    def stack(self, files: list[Path]) -> Tensor:
+        """``files`` (e.g. the validation split :func:`holdout` took from this folder) as one
+        N×3×S×S stack, loaded as this folder's items are."""
+        return torch.stack([_tensor(_load(f, self.load_size)) for f in files])
+
 
 class SketchPairs(Dataset):
     """A folder of photos → ``{"A": its line drawing (3 equal channels), "B": the photo}``.

@@ -26,6 +26,7 @@ from typing import Callable
 
 import cv2
 import numpy as np
+import torch
 
 Piece = Callable[[np.ndarray, float], None]  # draws itself onto a uint8 canvas at a size factor ≤ 1
 Shape = Callable[[np.random.Generator, int, int], list[Piece]]
@@ -235,3 +236,16 @@ def _grow(
     if rng.random() < 0.5:
         mask = mask[::-1]
     return np.ascontiguousarray(mask.astype(bool))
+
+
+# ------------------------------------------------------------------ fixed masks for measuring
+def eval_mask(size: int | tuple[int, int], ratio: tuple[float, float], seed: int, i: int, family: str = "freeform") -> np.ndarray:
+    """Image ``i``'s H×W bool mask of one bucket, drawn by the mask ``family`` of
+    :data:`~ganapps.data.masks.MASK_FAMILIES`: a function of (seed, i, size, the bucket's range)."""
+    bucket = [round(1000 * r) for r in ratio]
+    return MASK_FAMILIES[family](size, ratio, np.random.default_rng([seed, i, *bucket]))
+
+
+def eval_masks(n: int, size: int, ratio: tuple[float, float], seed: int, family: str = "freeform") -> torch.Tensor:
+    """N×1×S×S masks of one bucket (:func:`eval_mask` for i = 0 … n-1)."""
+    return torch.stack([torch.from_numpy(eval_mask(size, ratio, seed, i, family)) for i in range(n)]).float()[:, None]

@@ -16,15 +16,13 @@ and outputs are rounded as a saved file would be, so the known pixels of all met
 same and the figures differ only by the fill. Metrics are over the whole image, in RGB on [0, 1]
 (:func:`ganapps.eval.translate.image_metrics`), averaged over images.
 
-Baselines: ``cv2.inpaint`` with Telea's fast marching method and with the Navier–Stokes method,
-radius 3 px (OpenCV's documented example value).
+Baselines: :mod:`.opencv_inpaint` (Telea and Navier–Stokes).
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 import torch
 from torch import Tensor
@@ -32,38 +30,15 @@ from torch import Tensor
 from ganapps.data.datasets import ImageFolder
 from ganapps.data.degrade import quantize8
 from ganapps.data.io import Image, read_image
-from ganapps.data.masks import MASK_FAMILIES
+from ganapps.data.masks import MASK_FAMILIES, eval_mask, eval_masks
 from ganapps.pipelines.inpaint import InpaintPipeline
 from ganapps.pipelines.latent_inpaint import LatentInpaintPipeline
 
 from .domain import stack
+from .opencv_inpaint import OPENCV_METHODS, opencv_inpaint
 from .translate import image_metrics
 
-OPENCV_RADIUS = 3
-OPENCV_METHODS = {"telea": cv2.INPAINT_TELEA, "ns": cv2.INPAINT_NS}
 FRAMINGS = ("native", "crop")
-
-
-def eval_mask(size: int | tuple[int, int], ratio: tuple[float, float], seed: int, i: int, family: str = "freeform") -> np.ndarray:
-    """Image ``i``'s H×W bool mask of one bucket, drawn by the mask ``family`` of
-    :data:`~ganapps.data.masks.MASK_FAMILIES`: a function of (seed, i, size, the bucket's range)."""
-    bucket = [round(1000 * r) for r in ratio]
-    return MASK_FAMILIES[family](size, ratio, np.random.default_rng([seed, i, *bucket]))
-
-
-def eval_masks(n: int, size: int, ratio: tuple[float, float], seed: int, family: str = "freeform") -> Tensor:
-    """N×1×S×S masks of one bucket (:func:`eval_mask` for i = 0 … n-1)."""
-    return torch.stack([torch.from_numpy(eval_mask(size, ratio, seed, i, family)) for i in range(n)]).float()[:, None]
-
-
-def opencv_inpaint(images: Tensor, masks: Tensor, method: str) -> Tensor:
-    """``cv2.inpaint`` of each 8-bit image (N×3×H×W in [-1, 1]) with ``method`` (telea | ns)."""
-    out = []
-    for image, mask in zip(images, masks):
-        rgb = ((image.permute(1, 2, 0).numpy() + 1) * 127.5).round().astype(np.uint8)
-        filled = cv2.inpaint(rgb, mask[0].numpy().astype(np.uint8), OPENCV_RADIUS, OPENCV_METHODS[method])
-        out.append(torch.from_numpy(filled).permute(2, 0, 1).float() / 127.5 - 1)
-    return torch.stack(out)
 
 
 def held_out_folder(data: Path, size: int) -> ImageFolder:
