@@ -24,6 +24,7 @@ from ganapps.data.datasets import (
     SketchPairs,
     SkippedImagesWarning,
     UnalignedDataset,
+    fit_square,
     fixed_batch,
     load_size_for,
 )
@@ -309,6 +310,37 @@ def test_sketch_pairs_and_fixed_batch(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------- sketches
+def test_training_drawings_include_faces_as_people_draw_them(tmp_path: Path) -> None:
+    from ganapps.data.datasets import SCHEMATIC_SHARE
+    from ganapps.data.sketch import EYE_DX, EYE_Y, schematic_face
+
+    d = schematic_face(109, 89, np.random.default_rng(3))
+    assert np.array_equal(d, schematic_face(109, 89, np.random.default_rng(3)))  # a function of the seed
+    assert not np.array_equal(d, schematic_face(109, 89, np.random.default_rng(4)))
+    ink = d < 0.5
+    assert not ink[:, :5].any() and not ink[:, -5:].any()  # the head stays inside the frame
+    eye_row = round(EYE_Y * 109)
+    band = ink[eye_row - 6 : eye_row + 7]
+    left, right = band[:, : round((0.5 - EYE_DX / 2) * 89)], band[:, round((0.5 + EYE_DX / 2) * 89) :]
+    assert left[:, 15:].any() and right[:, :-15].any()  # an eye on each side, inside the oval
+    rng = np.random.default_rng(0)
+    photos = tmp_path / "faces"
+    for i in range(60):
+        _png(photos / f"{i:02d}.png", _domain_image(rng, "A", 40, 32))
+    ds = SketchPairs(photos, 24, varied=True)
+    schematic = [i for i in range(len(ds)) if np.random.default_rng(i).random() < SCHEMATIC_SHARE]
+    assert 3 <= len(schematic) <= 20  # about 15% of 60
+    i = schematic[0]
+    drawn = fit_square(schematic_face(40, 32, _rng_after_share(i))[:, :, None], 24)[:, :, 0]
+    assert torch.allclose(ds[i]["A"][0], torch.from_numpy(drawn) * 2 - 1, atol=1e-6)  # drawn in the frame, cropped as the photo
+
+
+def _rng_after_share(i: int) -> np.random.Generator:
+    rng = np.random.default_rng(i)
+    rng.random()  # the draw that chose the schematic
+    return rng
+
+
 def test_photo_to_sketch_draws_dark_lines_on_white() -> None:
     rgb = np.zeros((143, 143, 3), np.float32) + 0.8
     cv2.circle(rgb, (71, 71), 40, (0.1, 0.1, 0.1), -1)  # a dark disc on a light ground

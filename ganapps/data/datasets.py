@@ -26,10 +26,11 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from .io import IMAGE_SUFFIXES, ImageReadError, read_image, to_tensor
-from .sketch import photo_to_sketch, varied_sketch
+from .sketch import photo_to_sketch, schematic_face, varied_sketch
 
 DIRECTIONS = ("AtoB", "BtoA")
 VAL_PER_DOMAIN = 50  # training images per domain held out for validation by default
+SCHEMATIC_SHARE = 0.15  # training drawings of faces drawn as people draw "a face" (SketchPairs)
 
 
 class SkippedImagesWarning(UserWarning):
@@ -139,8 +140,9 @@ class SketchPairs(Dataset):
     """A folder of photos → ``{"A": its line drawing (3 equal channels), "B": the photo}``.
 
     ``varied=True`` (training) draws each photo at its own level of detail and pen width
-    (:func:`~ganapps.data.sketch.varied_sketch`, seeded by the index); evaluation uses the plain
-    XDoG drawing."""
+    (:func:`~ganapps.data.sketch.varied_sketch`, seeded by the index), and a ``SCHEMATIC_SHARE``
+    of them as a person draws "a face" (:func:`~ganapps.data.sketch.schematic_face`: aligned
+    faces only); evaluation uses the plain XDoG drawing."""
 
     def __init__(self, folder: str | Path, load_size: int, varied: bool = False, val: int = 0):
         self.photos = ImageFolder(folder, load_size)
@@ -157,8 +159,15 @@ class SketchPairs(Dataset):
         return len(self.photos)
 
     def __getitem__(self, i: int) -> dict[str, Tensor]:
-        photo = _load(self.photos.files[i], self.photos.load_size)
-        drawing = varied_sketch(photo, np.random.default_rng(i)) if self.varied else photo_to_sketch(photo)
+        rgb, size = read_image(self.photos.files[i]).rgb, self.photos.load_size
+        photo = fit_square(rgb, size)
+        rng = np.random.default_rng(i)
+        if not self.varied:
+            drawing = photo_to_sketch(photo)
+        elif rng.random() < SCHEMATIC_SHARE:  # drawn in the photo's own frame, then cropped as the photo is
+            drawing = fit_square(schematic_face(*rgb.shape[:2], rng)[:, :, None], size)[:, :, 0]
+        else:
+            drawing = varied_sketch(photo, rng)
         sketch = np.repeat(drawing[:, :, None], 3, axis=2)
         return {"A": _tensor(sketch), "B": _tensor(photo)}
 
