@@ -76,6 +76,26 @@ def test_train_conditional_dcgan_and_generate_from_a_prompt(tmp_path: Path, idx_
     assert r.exit_code == 2 and "understood" in r.output and not (tmp_path / "h.png").exists()
 
 
+def test_eval_generate_says_how_often_a_conditional_model_draws_the_asked_class(tmp_path: Path, idx_data: Path) -> None:
+    from ganapps.core.checkpoint import save_weights
+    from ganapps.eval.classifier import SmallClassifier
+    from ganapps.nets import spec_of
+
+    run = tmp_path / "run"
+    r = runner.invoke(app, ["train", "dcgan", "--data", str(idx_data), "--out", str(run), "--conditional", "--iters", "2",
+                            "--batch-size", "32", "--device", "cpu", "--precision", "fp32"])
+    assert r.exit_code == 0, r.output
+    clf = SmallClassifier().eval()
+    for names, path in ((NAMES, tmp_path / "clf.safetensors"), ([f"c{i}" for i in range(10)], tmp_path / "other.safetensors")):
+        save_weights(path, clf, spec_of(clf) | {"task": "classify", "classes": names})
+    r = runner.invoke(app, ["eval", "generate", "--model", str(run / "generator.safetensors"), "--data", str(idx_data),
+                            "--classifier", str(tmp_path / "clf.safetensors"), "-n", "40"])  # fmt: skip
+    assert r.exit_code == 0 and "asked for a class" in r.output and "overall" in r.output and "Ankle boot" in r.output, r.output
+    r = runner.invoke(app, ["eval", "generate", "--model", str(run / "generator.safetensors"), "--data", str(idx_data),
+                            "--classifier", str(tmp_path / "other.safetensors"), "-n", "40"])  # fmt: skip
+    assert r.exit_code == 1 and "are not the classifier's" in r.output and len(r.output.strip().splitlines()) == 1, r.output
+
+
 def test_prompt_on_an_unconditional_model_is_a_usage_error(tmp_path: Path, dcgan_weights: Path) -> None:
     r = runner.invoke(app, ["generate", "--model", str(dcgan_weights), "--prompt", "bag", "-o", str(tmp_path / "g.png")])
     assert r.exit_code == 2 and "not class-conditional" in r.output

@@ -113,6 +113,13 @@ def eval_generate(
     for name, share in report["histogram"].items():
         hist.add_row(name, f"{100 * share:.1f}%")
     console.print(hist)
+    if report["asked"]:
+        asked = Table(title="asked for a class (a prompt): share of its samples the classifier calls that class")
+        asked.add_column("asked class")
+        asked.add_column("called it")
+        for name, share in report["asked"].items():
+            asked.add_row(name, f"{100 * share:.1f}%", end_section=name != "overall" and name == list(report["asked"])[-2])
+        console.print(asked)
 
 
 # ------------------------------------------------------------------ lesson: the lecture's toy GAN

@@ -1,4 +1,5 @@
-"""Does the generator draw the data? Classifier-feature FID/KID and the class histogram.
+"""Does the generator draw the data? Classifier-feature FID/KID and the class histogram; for a
+class-conditional generator also whether it draws what was asked (:func:`asked_class_shares`).
 
 The same figures for real *test* images against real *train* images are the floor: what a perfect
 generator (one that draws fresh samples from the data distribution) would score.
@@ -20,6 +21,18 @@ from .distances import frechet_distance, kernel_distance
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 
+def asked_class_shares(predicted: torch.Tensor, asked: torch.Tensor, classes: list[str]) -> dict[str, float]:
+    """Per class, the share of the samples asked for it that the classifier calls it; "overall"
+    over all samples.
+
+    >>> asked_class_shares(torch.tensor([0, 1, 1, 1]), torch.tensor([0, 0, 1, 1]), ["a", "b"])
+    {'a': 0.5, 'b': 1.0, 'overall': 0.75}
+    """
+    hit = (predicted == asked).double()
+    shares = {name: hit[asked == c].mean().item() for c, name in enumerate(classes) if (asked == c).any()}
+    return shares | {"overall": hit.mean().item()}
+
+
 def evaluate_generator(model: str, data: Path, classifier: str, n: int = 10000, seed: int = 0) -> dict[str, Any]:
     from ganapps.pipelines.generate import GeneratePipeline
 
@@ -30,13 +43,18 @@ def evaluate_generator(model: str, data: Path, classifier: str, n: int = 10000, 
     real_test = test.float_images()
     gen = torch.Generator().manual_seed(seed)
     real_train = train.float_images(torch.randperm(len(train), generator=gen)[: len(test)])
-    fake = GeneratePipeline(resolve(model)).tensors(n, seed=seed)
+    pipe = GeneratePipeline(resolve(model))
+    if pipe.classes and pipe.classes != classes:
+        raise ValueError(f"{model}'s classes ({', '.join(pipe.classes)}) are not the classifier's ({', '.join(classes)})")
+    fake = pipe.tensors(n, seed=seed)  # a conditional model draws the classes in turn: sample i is class i mod K
 
     f_test, p_test = predict(clf, real_test)
     f_train, _ = predict(clf, real_train)
     f_fake, p_fake = predict(clf, fake)
     counts = torch.bincount(p_fake.argmax(1), minlength=len(classes)).double() / len(fake)
+    asked = asked_class_shares(p_fake.argmax(1), torch.arange(n) % len(classes), classes) if pipe.classes else None
     return {
+        "asked": asked,
         "n_real": len(real_test),
         "fid": frechet_distance(f_fake, f_test),
         "kid": kernel_distance(f_fake, f_test),
