@@ -37,7 +37,8 @@ def _smooth(h: int, w: int, seed: int = 0) -> np.ndarray:
 
 
 def test_the_square_comes_from_the_generator_the_rest_from_telea_and_known_pixels_stay(tmp_path: Path) -> None:
-    pipe = LatentInpaintPipeline(_toy_generator(tmp_path / "g.safetensors"), face="off", search=FAST)
+    pipe = LatentInpaintPipeline(_toy_generator(tmp_path / "g.safetensors"), face="off")
+    pipe.search = FAST
     assert pipe.image_size == 32
     seen: list[tuple[int, ...]] = []
     fill = pipe.fill
@@ -59,7 +60,8 @@ def test_the_square_comes_from_the_generator_the_rest_from_telea_and_known_pixel
 
 
 def test_fill_is_deterministic_and_works_under_inference_mode(tmp_path: Path) -> None:
-    pipe = LatentInpaintPipeline(_toy_generator(tmp_path / "g.safetensors"), face="off", search=FAST)
+    pipe = LatentInpaintPipeline(_toy_generator(tmp_path / "g.safetensors"), face="off")
+    pipe.search = FAST
     image = torch.rand(2, 3, 32, 32) * 2 - 1
     mask = torch.zeros(2, 1, 32, 32)
     mask[..., 8:20, 8:20] = 1

@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 import zlib
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -169,13 +169,17 @@ class InpaintPipeline:
     ):
         if face not in FACE_MODES:
             raise ValueError(f"face mode {face!r}: use one of {', '.join(FACE_MODES)}")
-        self.net, self.spec = load_net(path, device, channels_last=True)
-        if not isinstance(self.net, InpaintGenerator):
-            raise ValueError(f"{path}: not an inpainting model (architecture {self.spec.arch!r})")
+        self.net, self.spec, self.image_size = self._load(path, device)
         self.device = next(self.net.parameters()).device
         self.dtype = autocast_dtype(self.device, precision)
-        self.image_size = self.spec.image_size
         self.face, self.detector = face, detector
+
+    def _load(self, path: str | Path, device: str | torch.device) -> tuple[torch.nn.Module, Any, int]:
+        """The net, its metadata and the size of the faces it was trained on."""
+        net, spec = load_net(path, device, channels_last=True)
+        if not isinstance(net, InpaintGenerator):
+            raise ValueError(f"{path}: not an inpainting model (architecture {spec.arch!r})")
+        return net, spec, spec.image_size
 
     @torch.inference_mode()
     def fill(self, image: Tensor, mask: Tensor) -> Tensor:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -28,13 +29,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganapps.core.device import autocast, autocast_dtype
+from ganapps.core.device import autocast
 from ganapps.data.datasets import resize
 from ganapps.data.io import from_tensor, to_tensor
 
 from .base import load_net
-from .faces import Detector, detect_faces
-from .inpaint import FACE_MODES, InpaintPipeline
+from .inpaint import InpaintPipeline
 
 
 @dataclass(frozen=True)
@@ -104,30 +104,20 @@ class LatentInpaintPipeline(InpaintPipeline):
     hold G only, so the search runs without the discriminator's prior.
     """
 
-    def __init__(
-        self,
-        path: str | Path,
-        device: str | torch.device = "cpu",
-        precision: str = "auto",
-        face: str = "auto",
-        detector: Detector = detect_faces,
-        search: LatentSearch = LatentSearch(),
-        seed: int = 0,
-    ):
-        if face not in FACE_MODES:
-            raise ValueError(f"face mode {face!r}: use one of {', '.join(FACE_MODES)}")
-        self.net, self.spec = load_net(path, device)
-        if self.spec.task != "generate" or getattr(self.spec, "classes", None) or not hasattr(self.net, "sample_latent"):
+    search = LatentSearch()  # set on an instance for a shorter or longer search
+    seed = 0  # of the search's starts
+
+    def _load(self, path: str | Path, device: str | torch.device) -> tuple[nn.Module, Any, int]:
+        """The generator, its metadata and the side of the images it draws."""
+        net, spec = load_net(path, device)
+        if spec.task != "generate" or getattr(spec, "classes", None) or not hasattr(net, "sample_latent"):
             raise ValueError(f"{path}: --method latent needs an unconditional image generator (task 'generate', e.g. "
-                             f"faces), not {self.spec.arch!r} for {self.spec.task!r}")
-        self.device = next(self.net.parameters()).device
-        self.dtype = autocast_dtype(self.device, precision)
+                             f"faces), not {spec.arch!r} for {spec.task!r}")
         with torch.no_grad():
-            sample = self.net(self.net.sample_latent(1, device=self.device))
+            sample = net(net.sample_latent(1, device=next(net.parameters()).device))
         if sample.shape[1] != 3:
             raise ValueError(f"{path}: a {sample.shape[1]}-channel generator cannot fill a colour photo")
-        self.image_size = sample.shape[-1]
-        self.face, self.detector, self.search, self.seed = face, detector, search, seed
+        return net, spec, sample.shape[-1]
 
     def fill(self, image: Tensor, mask: Tensor) -> Tensor:
         """N×3×S×S in [-1, 1] (S the generator's size) and N×1×S×S masks (1 = hole) → composited,
