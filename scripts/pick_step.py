@@ -1,10 +1,11 @@
 """Which snapshot of a CycleGAN run ships, per direction, by the rule of ``weights/horse2zebra.md``.
 
-Usage: ``python scripts/pick_step.py runs/h2z-attn [--min-background 28] [--table]``
+Usage: ``python scripts/pick_step.py runs/h2z-attn [--min-background 28] [--tie 0.02] [--table]``
 
 The rule reads only the run's validation log (``val.jsonl``: held-out *training* photos, never the
-test split): among the epochs whose background PSNR is at least ``--min-background`` dB, the
-highest target rate; ties go to the higher background PSNR. ``--table`` also prints every epoch
+test split): among the epochs whose background PSNR is at least ``--min-background`` dB, those
+within ``--tie`` of the highest target rate (0.02: one photo of 50, which is noise) count as tied,
+and of those the one with the highest background PSNR ships. ``--table`` also prints every epoch
 as the card's markdown table.
 """
 from __future__ import annotations
@@ -16,10 +17,21 @@ from pathlib import Path
 DIRECTIONS = {"AtoB": "horse2zebra", "BtoA": "zebra2horse"}
 
 
-def pick(records: list[dict], direction: str, min_background: float) -> dict | None:
-    """The record the rule chooses for ``direction`` (``AtoB`` | ``BtoA``), or None if no epoch qualifies."""
+def pick(records: list[dict], direction: str, min_background: float, tie: float = 0.02) -> dict | None:
+    """The record the rule chooses for ``direction`` (``AtoB`` | ``BtoA``), or None if no epoch qualifies.
+
+    >>> recs = [{"AtoB_target_rate": r, "AtoB_background_psnr": b} for r, b in [(1.0, 29.4), (0.98, 33.1), (0.9, 35.0), (1.0, 20.0)]]
+    >>> pick(recs, "AtoB", 28.0)["AtoB_background_psnr"]  # 98% ties with 100%: the better background wins
+    33.1
+    >>> pick(recs, "AtoB", 28.0, tie=0.0)["AtoB_background_psnr"]
+    29.4
+    """
     ok = [r for r in records if r[f"{direction}_background_psnr"] >= min_background]
-    return max(ok, key=lambda r: (r[f"{direction}_target_rate"], r[f"{direction}_background_psnr"]), default=None)
+    if not ok:
+        return None
+    best = max(r[f"{direction}_target_rate"] for r in ok)
+    tied = [r for r in ok if r[f"{direction}_target_rate"] >= best - tie - 1e-9]
+    return max(tied, key=lambda r: r[f"{direction}_background_psnr"])
 
 
 def table(records: list[dict], chosen: set[int]) -> str:
@@ -36,12 +48,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run", type=Path)
     parser.add_argument("--min-background", type=float, default=28.0)
+    parser.add_argument("--tie", type=float, default=0.02)
     parser.add_argument("--table", action="store_true")
     args = parser.parse_args()
     records = [json.loads(line) for line in (args.run / "val.jsonl").read_text().splitlines() if line.strip()]
     chosen = set()
     for direction, name in DIRECTIONS.items():
-        r = pick(records, direction, args.min_background)
+        r = pick(records, direction, args.min_background, args.tie)
         if r is None:
             print(f"{name}: no epoch keeps the background at {args.min_background:g} dB")
             continue
