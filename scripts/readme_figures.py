@@ -18,6 +18,7 @@ from ganapps.data.io import Image, from_tensor, read_image, to_tensor
 from ganapps.data.masks import random_mask
 from ganapps.data.sketch import photo_to_sketch
 from ganapps.eval.opencv_inpaint import OPENCV_RADIUS
+from ganapps.pipelines.faces import detect_faces
 from ganapps.pipelines.inpaint import InpaintPipeline
 from ganapps.pipelines.translate import TranslatePipeline
 from ganapps.pipelines.upscale import UpscalePipeline
@@ -156,11 +157,40 @@ def inpaint(data: Path) -> None:
     save("inpaint-faces.jpg", grid([rows[0] + rows[1], rows[2] + rows[3], rows[4] + rows[5]]))
 
 
+def astronaut_box() -> tuple[np.ndarray, np.ndarray, tuple[int, int, int, int]] | None:
+    """scikit-image's astronaut (512×512, NASA, public domain; needs ``pip install scikit-image``),
+    a white box over her eyes and nose (issue 14's case), and the face's surroundings to show."""
+    try:
+        from skimage.data import astronaut
+    except ImportError:
+        print("skipping the astronaut figure: pip install scikit-image")
+        return None
+    rgb = astronaut().astype(np.float32) / 255
+    x0, y0, x1, y1 = detect_faces(rgb)[0]
+    w, h = x1 - x0, y1 - y0
+    hole = np.zeros(rgb.shape[:2], bool)
+    hole[round(y0 + 0.2 * h) : round(y0 + 0.75 * h), round(x0 + 0.1 * w) : round(x1 - 0.1 * w)] = True
+    view = (max(0, round(y0 - 0.6 * h)), round(y1 + 0.6 * h), max(0, round(x0 - 0.6 * w)), round(x1 + 0.6 * w))
+    return rgb, hole, view
+
+
+def inpaint_in_photo() -> None:
+    if (weights := shipped("inpaint-faces")) is None or (case := astronaut_box()) is None:
+        return
+    rgb, hole, (t, b, l, r) = case
+    masked = np.where(hole[..., None], 1.0, rgb)
+    telea = cv2.inpaint((rgb * 255).round().astype(np.uint8), hole.astype(np.uint8), OPENCV_RADIUS, cv2.INPAINT_TELEA) / 255.0
+    ours = InpaintPipeline(weights)(Image(rgb), hole).rgb
+    crops = [a[t:b, l:r] for a in (rgb, masked, telea, ours)]
+    side = 2 * CELL
+    save("inpaint-astronaut.jpg", grid([[panel(c, label, side) for c, label in zip(crops, ("original", "masked", "Telea", "ours"))]]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     args = parser.parse_args()
-    for figure in (horse_zebra, facades, sketches, upscale, inpaint):
+    for figure in (horse_zebra, facades, sketches, upscale, inpaint, inpaint_in_photo):
         figure(args.data)
 
 
