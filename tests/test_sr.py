@@ -378,3 +378,36 @@ def test_real_sr_head_trains_on_realistic_inputs_and_its_weights_upscale(tmp_pat
     assert pipe.spec.degradation == "realistic" and pipe(Image(np.zeros((9, 11, 3), np.float32))).size == (18, 22)
     r = runner.invoke(app, ["train", "real-sr", "--out", str(tmp_path / "x"), "--iters", "1", *common[:4], "--crop", "36"])
     assert r.exit_code == 2 and "multiple of the scale 2 and of 8" in r.output
+
+
+def test_sr_heads_hold_out_images_and_score_them_against_bicubic(tmp_path: Path) -> None:
+    from ganapps.data.sr import RealisticSRCrops
+    from ganapps.eval.sr import validation_pairs
+
+    data = tmp_path / "hr"
+    data.mkdir()
+    for i in range(20):
+        _write(data / f"{i:02d}.png", _smooth(40, 48, 3, seed=i))
+    crops = SRCrops([data], scale=2, crop=32, val=5)
+    assert len(crops.images) == 18 and len(crops.val_paths) == 2  # a tenth at most
+    assert RealisticSRCrops([data], scale=2, crop=32, val=5).val_paths == crops.val_paths  # the same split
+    clean = validation_pairs(crops.val_paths, 2, "clean")
+    real = validation_pairs(crops.val_paths, 2, "realistic")
+    assert clean[0][1].shape == (1, 3, 40, 40) and clean[0][0].shape == (1, 3, 20, 20)  # centre squares
+    assert torch.equal(clean[0][1], real[0][1]) and not torch.equal(clean[0][0], real[0][0])
+    assert torch.equal(validation_pairs(crops.val_paths, 2, "realistic")[0][0], real[0][0])  # fixed inputs
+
+    class Bicubic(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(()))
+
+        def forward(self, lr: torch.Tensor) -> torch.Tensor:
+            return imresize(lr, 2) + self.w
+
+    task = SRGANTask(SRGANTaskConfig(scale=2), crops.samples(1))
+    assert task.validate({"G": Bicubic()}) == {}  # nothing held out, nothing scored
+    task.val = clean
+    figures = task.validate({"G": Bicubic()})
+    assert figures["gain_vs_bicubic"] == 0.0 and 20 < figures["psnr_y"] < 80 and 0 < figures["ssim_y"] <= 1
+    assert set(figures) == {"psnr_y", "ssim_y", "gain_vs_bicubic", "sharpness", "artifact_score"}

@@ -19,7 +19,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from .datasets import SkippedImagesWarning, warn_skipped
+from .datasets import SkippedImagesWarning, holdout, warn_skipped
 from .degrade import degrade
 from .io import ImageReadError, expand_inputs, read_image
 from .realistic import degrade_realistic
@@ -34,17 +34,23 @@ def dihedral(a: np.ndarray, k: int) -> np.ndarray:
 class SRCrops(Dataset):
     """Items ``{"lr", "hr"}``: an HR ``crop``×``crop`` patch in [-1, 1] (CHW) and its bicubic LR.
 
+    ``val=n`` holds ``n`` images (at most a tenth) out of training, listed in ``val_paths``
+    (:func:`~ganapps.data.datasets.holdout`).
+
     Images are decoded once and kept as uint8 (crops are 8-bit, like the benchmarks); images
     smaller than ``crop`` are skipped (``skipped`` lists them), and unreadable files are left out
     with one :class:`~ganapps.data.datasets.SkippedImagesWarning`, as in the other datasets.
     """
 
-    def __init__(self, folders: list[str | os.PathLike], scale: int, crop: int = 96, min_items: int = 0, seed: int = 0):
+    def __init__(
+        self, folders: list[str | os.PathLike], scale: int, crop: int = 96, min_items: int = 0, seed: int = 0, val: int = 0
+    ):
         if crop % scale:
             raise ValueError(f"crop size {crop} must be a multiple of the scale {scale}")
         paths, problems = expand_inputs([str(f) for f in folders])
         if problems:
             raise ValueError(problems[0])
+        paths, self.val_paths = holdout(paths, val)
         self.scale, self.crop, self.seed = scale, crop, seed
         self.images: list[np.ndarray] = []
         self.skipped: list[Path] = []

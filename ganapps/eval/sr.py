@@ -145,3 +145,36 @@ def evaluate_folder(
         p, s, sharp, grid = (np.array(col) for col in zip(*r))
         scores[name] = SetScore(len(paths), float(p.mean()), float(s.mean()), float(sharp.mean()), float(np.median(grid)))
     return scores
+
+
+VAL_CROP = 192  # side of the HR centre crop of each validation image: bounds the cost of an epoch's check
+
+
+def validation_pairs(paths: list[Path], scale: int, degradation: str, crop: int = VAL_CROP) -> list[tuple[Tensor, Tensor]]:
+    """(LR, HR) of each image held out of training: its centre square of at most ``crop`` px (a
+    multiple of ``scale``), the LR made by :func:`low_resolution` (seeded by the file's name, so
+    every epoch is scored on the same inputs)."""
+    pairs = []
+    for path in paths:
+        hr = to_tensor(read_image(path).rgb)
+        h, w = hr.shape[-2:]
+        side = min(crop, h, w) // scale * scale
+        top, left = (h - side) // 2, (w - side) // 2
+        hr = quantize8(hr[..., top : top + side, left : left + side])
+        pairs.append((low_resolution(hr, scale, degradation, path.name), hr))
+    return pairs
+
+
+def validate_upscaler(net: torch.nn.Module, pairs: list[tuple[Tensor, Tensor]], scale: int) -> dict[str, float]:
+    """Means over ``pairs`` of the net's Y-PSNR/SSIM, its PSNR gain over bicubic, sharpness and
+    the median grid score: a training run's per-epoch validation figures."""
+    device = next(net.parameters()).device
+    rows = []
+    for lr, hr in pairs:
+        sr = net(lr.to(device)).float().cpu().clamp(-1, 1)
+        p, s = y_metrics(sr, hr, scale)
+        rows.append((p, s, p - y_metrics(imresize(lr, scale).clamp(-1, 1), hr, scale)[0], sharpness(sr, hr, scale),
+                     periodic_artifact_score(sr[0])))
+    p, s, gain, sharp, grid = (np.array(col) for col in zip(*rows))
+    return {"psnr_y": float(p.mean()), "ssim_y": float(s.mean()), "gain_vs_bicubic": float(gain.mean()),
+            "sharpness": float(sharp.mean()), "artifact_score": float(np.median(grid))}

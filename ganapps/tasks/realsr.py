@@ -33,6 +33,7 @@ from ganapps.nets.unet_disc import UNetDiscriminator, UNetDiscriminatorConfig
 from .head import Head, Schedule, UsageError, option
 
 STEPS_PER_EPOCH = 1000  # an "epoch" of random crops, whatever the folder size
+VAL_IMAGES = 20  # training images held out for validation by default
 
 
 @dataclass
@@ -58,6 +59,7 @@ class RealSRTask(Task):
         if c.adv_weight > 0:  # phase 2; phase 1 trains G alone
             self.discriminators["D"] = UNetDiscriminator(UNetDiscriminatorConfig(ndf=c.ndf))
         self.fixed = samples
+        self.val: list[tuple[Tensor, Tensor]] = []  # held-out (realistic LR, HR) pairs, set by build()
 
     def optimizers(self) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer | None]:
         def adam(nets: dict[str, nn.Module]) -> torch.optim.Optimizer:
@@ -93,6 +95,13 @@ class RealSRTask(Task):
         rows = [imresize(lr, self.config.scale).clamp(-1, 1), G(lr).float().clamp(-1, 1), hr]
         return torch.stack(rows, 1).flatten(0, 1)
 
+    def validate(self, generators: dict[str, nn.Module]) -> dict[str, float]:
+        """Y-PSNR/SSIM, gain over bicubic, sharpness and grid score on the held-out images,
+        degraded by the seeded realistic chain (the same inputs every epoch)."""
+        from ganapps.eval.sr import validate_upscaler
+
+        return validate_upscaler(generators["G"], self.val, self.config.scale) if self.val else {}
+
     def exports(self) -> dict[str, str]:
         return {"generator": "G"}
 
@@ -106,6 +115,7 @@ class RealSRTask(Task):
 class RealSRInputs:
     data: list[Path] = option(..., "Folder of HR training photos (repeat --data for several).")
     crop: int = option(128, "HR crop size in pixels (a multiple of the scale and of 8).")
+    val: int = option(VAL_IMAGES, "Training images held out for validation (scored each epoch), at most a tenth.")
 
 
 def build(config: RealSRConfig, inputs: RealSRInputs, seed: int, batch_size: int) -> tuple[RealSRTask, Any]:
@@ -113,8 +123,14 @@ def build(config: RealSRConfig, inputs: RealSRInputs, seed: int, batch_size: int
 
     if inputs.crop % config.scale or (config.adv_weight > 0 and inputs.crop % 8):
         raise UsageError(f"--crop {inputs.crop} must be a multiple of the scale {config.scale} and of 8 (the U-Net D)")
-    dataset = RealisticSRCrops(inputs.data, config.scale, inputs.crop, min_items=STEPS_PER_EPOCH * batch_size, seed=seed)
-    return RealSRTask(config, dataset.samples(config.samples)), dataset
+    from ganapps.eval.sr import validation_pairs
+
+    dataset = RealisticSRCrops(
+        inputs.data, config.scale, inputs.crop, min_items=STEPS_PER_EPOCH * batch_size, seed=seed, val=inputs.val
+    )
+    task = RealSRTask(config, dataset.samples(config.samples))
+    task.val = validation_pairs(dataset.val_paths, config.scale, "realistic")
+    return task, dataset
 
 
 HEAD = Head(

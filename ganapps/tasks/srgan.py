@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -36,6 +36,7 @@ from ganapps.nets.vgg import load_vgg19_features
 from .head import Head, Schedule, UsageError, option
 
 STEPS_PER_EPOCH = 1000  # an SR "epoch" is this many steps of random crops, whatever the folder size
+VAL_IMAGES = 20  # training images held out for validation by default (both SR heads)
 SCALE = option(4, "Upscaling factor: 2 or 4.", choices=(2, 4))
 
 
@@ -64,6 +65,7 @@ class _SuperResolution(Task):
     """What both phases share: the generator, its forward pass, sample grids, exports."""
 
     name: str  # the exported weights' file stem
+    val: Sequence[tuple[Tensor, Tensor]] = ()  # held-out (LR, HR) pairs, set by build(); scored each epoch
 
     def __init__(self, scale: int, samples: dict[str, Tensor]):
         self.scale = scale
@@ -81,6 +83,12 @@ class _SuperResolution(Task):
         sr = G(lr).float().clamp(-1, 1)
         bicubic = imresize(lr, self.scale).clamp(-1, 1)
         return torch.stack([bicubic, sr, hr], dim=1).flatten(0, 1)
+
+    def validate(self, generators: dict[str, nn.Module]) -> dict[str, float]:
+        """Y-PSNR/SSIM, gain over bicubic, sharpness and grid score on the held-out images."""
+        from ganapps.eval.sr import validate_upscaler
+
+        return validate_upscaler(generators["G"], self.val, self.scale) if self.val else {}
 
     def exports(self) -> dict[str, str]:
         return {self.name: "G"}
@@ -170,6 +178,7 @@ class SRGANTask(_SuperResolution):
 class SRInputs:
     data: list[Path] = option(..., "Folder of HR training images (repeat --data for several, e.g. T91 and BSDS200).")
     crop: int = option(96, "HR crop size in pixels.")
+    val: int = option(VAL_IMAGES, "Training images held out for validation (scored each epoch), at most a tenth.")
 
 
 def build(config: SRResNetTaskConfig | SRGANTaskConfig, inputs: SRInputs, seed: int, batch_size: int) -> tuple[Any, Any]:
@@ -178,9 +187,12 @@ def build(config: SRResNetTaskConfig | SRGANTaskConfig, inputs: SRInputs, seed: 
 
     if inputs.crop % config.scale:
         raise UsageError(f"--crop {inputs.crop} must be a multiple of --scale {config.scale}")
-    dataset = SRCrops(inputs.data, config.scale, inputs.crop, min_items=STEPS_PER_EPOCH * batch_size, seed=seed)
-    task = SRResNetTask if isinstance(config, SRResNetTaskConfig) else SRGANTask
-    return task(config, dataset.samples(3)), dataset
+    from ganapps.eval.sr import validation_pairs
+
+    dataset = SRCrops(inputs.data, config.scale, inputs.crop, min_items=STEPS_PER_EPOCH * batch_size, seed=seed, val=inputs.val)
+    task = (SRResNetTask if isinstance(config, SRResNetTaskConfig) else SRGANTask)(config, dataset.samples(3))
+    task.val = validation_pairs(dataset.val_paths, config.scale, "clean")
+    return task, dataset
 
 
 def _schedule(config: Any) -> Schedule:
