@@ -51,3 +51,21 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+class FunctionNet(torch.nn.Module):
+    """A stand-in net computing ``fn(x)``: its one parameter gives it the device that validators read."""
+
+    def __init__(self, fn) -> None:
+        super().__init__()
+        self.fn = fn
+        self.w = torch.nn.Parameter(torch.zeros(()))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fn(x) + self.w
+
+
+@pytest.fixture
+def function_net():
+    """:class:`FunctionNet`, for tests that score a net whose output they know."""
+    return FunctionNet

@@ -202,7 +202,7 @@ def test_train_cli_exports_weights_the_pipeline_loads_and_resume_is_exact(tmp_pa
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
-def test_training_holds_out_faces_and_scores_them_against_telea_each_epoch(tmp_path: Path) -> None:
+def test_training_holds_out_faces_and_scores_them_against_telea_each_epoch(tmp_path: Path, function_net) -> None:
     data = _faces(tmp_path / "faces" / "train", n=30)
     run = tmp_path / "run"
     r = runner.invoke(app, ["train", "inpaint", "--data", str(tmp_path / "faces"), "--out", str(run), "--size", "16",
@@ -225,16 +225,7 @@ def test_training_holds_out_faces_and_scores_them_against_telea_each_epoch(tmp_p
     # the figure is the fill's: a generator that returns the masked grey scores what grey scores
     ds = ImageFolder(data, 16)
     task = InpaintTask(InpaintConfig(image_size=16, width=4, ndf=4, samples=2), fixed_batch(ds, 2), ds.stack(val))
-
-    class Grey(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.w = torch.nn.Parameter(torch.zeros(()))
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return torch.zeros_like(x[:, :3]) + self.w
-
-    grey = task.validate({"G": Grey()})
+    grey = task.validate({"G": function_net(lambda x: torch.zeros_like(x[:, :3]))})
     holes = eval_masks(3, 16, (0.1, 0.5), seed=0, family="wide")
     images = quantize8(ds.stack(val))
     expected = image_metrics(quantize8(images * (1 - holes)), images)["psnr"]

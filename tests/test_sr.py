@@ -380,7 +380,7 @@ def test_real_sr_head_trains_on_realistic_inputs_and_its_weights_upscale(tmp_pat
     assert r.exit_code == 2 and "multiple of the scale 2 and of 8" in r.output
 
 
-def test_sr_heads_hold_out_images_and_score_them_against_bicubic(tmp_path: Path) -> None:
+def test_sr_heads_hold_out_images_and_score_them_against_bicubic(tmp_path: Path, function_net) -> None:
     from ganapps.data.sr import RealisticSRCrops
     from ganapps.eval.sr import validation_pairs
 
@@ -396,18 +396,11 @@ def test_sr_heads_hold_out_images_and_score_them_against_bicubic(tmp_path: Path)
     assert clean[0][1].shape == (1, 3, 40, 40) and clean[0][0].shape == (1, 3, 20, 20)  # centre squares
     assert torch.equal(clean[0][1], real[0][1]) and not torch.equal(clean[0][0], real[0][0])
     assert torch.equal(validation_pairs(crops.val_paths, 2, "realistic")[0][0], real[0][0])  # fixed inputs
-
-    class Bicubic(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.w = torch.nn.Parameter(torch.zeros(()))
-
-        def forward(self, lr: torch.Tensor) -> torch.Tensor:
-            return imresize(lr, 2) + self.w
+    bicubic = function_net(lambda lr: imresize(lr, 2))
 
     task = SRGANTask(SRGANTaskConfig(scale=2), crops.samples(1))
-    assert task.validate({"G": Bicubic()}) == {}  # nothing held out, nothing scored
+    assert task.validate({"G": bicubic}) == {}  # nothing held out, nothing scored
     task.val = clean
-    figures = task.validate({"G": Bicubic()})
+    figures = task.validate({"G": bicubic})
     assert figures["gain_vs_bicubic"] == 0.0 and 20 < figures["psnr_y"] < 80 and 0 < figures["ssim_y"] <= 1
     assert set(figures) == {"psnr_y", "ssim_y", "gain_vs_bicubic", "sharpness", "artifact_score"}
