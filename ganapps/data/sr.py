@@ -50,9 +50,8 @@ class SRCrops(Dataset):
         paths, problems = expand_inputs([str(f) for f in folders])
         if problems:
             raise ValueError(problems[0])
-        paths, self.val_paths = holdout(paths, val)
         self.scale, self.crop, self.seed = scale, crop, seed
-        self.images: list[np.ndarray] = []
+        usable: dict[Path, np.ndarray] = {}
         self.skipped: list[Path] = []
         unreadable: list[str] = []
         for p in paths:
@@ -64,7 +63,9 @@ class SRCrops(Dataset):
             if min(rgb.shape[:2]) < crop:
                 self.skipped.append(p)
                 continue
-            self.images.append(np.round(rgb * 255).astype(np.uint8))
+            usable[p] = np.round(rgb * 255).astype(np.uint8)
+        kept, self.val_paths = holdout(list(usable), val)
+        self.images = [usable[p] for p in kept]
         if not self.images:
             first = f"; first unreadable: {unreadable[0]}" if unreadable else ""
             raise ValueError(
