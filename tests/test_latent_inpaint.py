@@ -85,6 +85,8 @@ def test_cli_needs_a_face_generator_and_names_how_to_get_one(tmp_path: Path) -> 
                             "--model", str(inpainter)])  # fmt: skip
     assert r.exit_code == 1 and "needs an unconditional image generator" in r.output and not (tmp_path / "o.png").exists()
     assert len(r.output.strip().splitlines()) == 1, r.output
+    r = runner.invoke(app, ["inpaint", str(photo), "--mask", str(hole), "-o", str(tmp_path / "o.png"), "--method", "latent"])
+    assert r.exit_code == 1 and "no shipped faces weights yet" in r.output and "ganapps train image-gan" in r.output, r.output
     r = runner.invoke(app, ["inpaint", str(photo), "--mask", str(hole), "-o", str(tmp_path / "o.png"), "--method", "paint"])
     assert r.exit_code == 2 and "--method paint" in r.output
     g = _toy_generator(tmp_path / "g.safetensors")
