@@ -30,8 +30,6 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganapps.core.device import autocast
-from ganapps.data.datasets import resize
-from ganapps.data.io import from_tensor, to_tensor
 
 from .base import load_net
 from .inpaint import InpaintPipeline
@@ -140,11 +138,8 @@ class LatentInpaintPipeline(InpaintPipeline):
         square = (slice((h - side) // 2, (h - side) // 2 + side), slice((w - side) // 2, (w - side) // 2 + side))
         out = rgb.copy()
         square_hole = hole[square]
-        if square_hole.any():
-            grey = np.where(square_hole[:, :, None], np.float32(0.5), rgb[square])
-            work_hole = resize(square_hole.astype(np.float32), s, s) > 0  # any overlap is hole
-            filled = from_tensor(self.fill(to_tensor(resize(grey, s, s)), torch.from_numpy(work_hole).float()[None, None]))
-            out[square][square_hole] = resize(filled, side, side)[square_hole]
+        if square_hole.any():  # the parent's fill at the generator's size: grey hole, resize, fill, resize back
+            out[square][square_hole] = super().fill_at(rgb[square], square_hole, s, s)[square_hole]
         outside = hole.copy()
         outside[square] = False
         if outside.any():
