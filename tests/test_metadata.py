@@ -43,7 +43,7 @@ def test_fields_are_typed_and_unknown_ones_kept() -> None:
     [
         ({"task": "upscale"}, "f: its metadata lacks 'scale', which an upscale model needs"),
         ({"task": "upscale", "scale": "4"}, "f: metadata field 'scale' is '4', not a valid int"),
-        ({"task": "translate", "model": "cut", "image_size": 64}, "f: metadata model must be one of cyclegan, pix2pix, not 'cut'"),
+        ({"task": "translate", "model": "unit", "image_size": 64}, "f: metadata model must be one of cyclegan, cut, pix2pix, not 'unit'"),
         ({"task": "paint"}, "f: unknown task 'paint' in its metadata"),
     ],
 )

@@ -44,7 +44,7 @@ class WeightsMeta:
 @dataclass(frozen=True, kw_only=True)
 class TranslateMeta(WeightsMeta):
     task: ClassVar[str] = "translate"
-    CHOICES: ClassVar[dict] = {"model": ("cyclegan", "pix2pix"), "input": ("photo", "labels", "sketch"), "direction": ("AtoB", "BtoA")}
+    CHOICES: ClassVar[dict] = {"model": ("cyclegan", "cut", "pix2pix"), "input": ("photo", "labels", "sketch"), "direction": ("AtoB", "BtoA")}
     model: str
     image_size: int
     input: str = "photo"

@@ -110,11 +110,22 @@ class ResNetGenerator(nn.Module):
         """Smallest input side: the residual blocks reflect-pad by 1, so they need 2 px at 1/4 scale."""
         return 8
 
-    def forward(self, x: Tensor, mask_floor: float = 0.0, parts: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    def forward(
+        self, x: Tensor, mask_floor: float = 0.0, parts: bool = False, taps: tuple[int, ...] = ()
+    ) -> Tensor | tuple[Tensor, Tensor] | list[Tensor]:
         """Translate ``x``; ``mask_floor`` (attention only, training warm-up) raises the mask to
         ``floor + (1 − floor)·mask``: 1 makes a plain generator, 0 (inference) the learned mask.
         ``parts=True`` (attention only) returns (content, mask) unblended, for training losses
-        that treat the two differently; it goes through ``forward`` so DDP wrappers see it."""
+        that treat the two differently; ``taps`` returns instead the outputs of those layers of
+        :attr:`model` (CUT's PatchNCE features), running no further than the last. Both go
+        through ``forward`` so DDP wrappers see them."""
+        if taps:
+            features = []
+            for i, layer in enumerate(self.model[: max(taps) + 1]):
+                x = layer(x)
+                if i in taps:
+                    features.append(x)
+            return features
         if parts:
             if not self.config.attention:
                 raise ValueError("parts=True needs an attention generator")

@@ -121,7 +121,7 @@ class TranslatePipeline:
         self.image_size = self.spec.image_size
         self.input_kind = self.spec.input
         self.batch_size, self.max_side = batch_size, max_side
-        photo_to_photo = self.spec.model == "cyclegan" and self.input_kind == "photo"
+        photo_to_photo = self.spec.model in ("cyclegan", "cut") and self.input_kind == "photo"
         self.keep_detail = photo_to_photo if keep_detail is None else keep_detail
         stride, dtype = self.net.stride, None if precision == "int8" else autocast_dtype(self.device, precision)
         self.budget = ActivationBudget(self.net, 3, dtype, probe=-(-max(64, self.net.min_side) // stride) * stride)

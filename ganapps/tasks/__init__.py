@@ -11,6 +11,7 @@ HEADS = {
     "dcgan": "ganapps.tasks.dcgan:HEAD",
     "image-gan": "ganapps.tasks.imagegan:HEAD",
     "cyclegan": "ganapps.tasks.cyclegan:HEAD",
+    "cut": "ganapps.tasks.cut:HEAD",
     "pix2pix": "ganapps.tasks.pix2pix:HEAD",
     "inpaint": "ganapps.tasks.inpaint:HEAD",
     "srresnet": "ganapps.tasks.srgan:SRRESNET",

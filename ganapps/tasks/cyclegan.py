@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -39,14 +38,12 @@ from torch import Tensor, nn
 
 from ganapps.core.losses import get_loss
 from ganapps.core.task import Task
-from ganapps.data.datasets import VAL_PER_DOMAIN
-from ganapps.eval.domain import classify
-from ganapps.eval.scene import scene_figures
 from ganapps.nets.patchgan import PatchGANConfig, PatchGANDiscriminator
 from ganapps.nets.resnet_gen import ResNetGenerator, ResNetGeneratorConfig, default_blocks
 
 from .augment import center_crop, crop_flip
 from .head import Head, Schedule, option
+from .unpaired import UnpairedInputs, ValidationSet, load_unpaired, mask_cost_weight, mask_floor, score_translation, translate
 
 MIN_SIZE = 32  # smallest training crop: the 70×70 PatchGAN's last layers need a 2×2 map
 
@@ -70,31 +67,6 @@ class CycleGANConfig:
     )
     attention_warmup: int = 3000  # steps over which the attention mask's floor falls from 1 to 0
     lambda_mask: float = 0.5  # cost of the attention masks' mean: what keeps them closed on the scene
-
-
-@dataclass
-class ValidationSet:
-    """Held-out images of one domain (N×3×S×S in [-1, 1]) and their foreground masks, if any."""
-
-    images: Tensor
-    masks: list | None = None
-
-
-def validation_sets(dataset: Any, size: int) -> dict[str, ValidationSet]:
-    """The held-out files of an :class:`~ganapps.data.datasets.UnalignedDataset` as whole images
-    at ``size`` px (the centre square, as the training crops frame them), with masks where every
-    held-out image of a domain has one."""
-    from ganapps.data.datasets import fit_square, read_image, read_mask, to_tensor
-
-    sets = {}
-    for domain, files in dataset.val_files.items():
-        if not files:
-            continue
-        images = torch.cat([to_tensor(fit_square(read_image(f).rgb, size)) for f in files])
-        masks_dir = dataset.mask_dirs[domain]
-        has_masks = all((masks_dir / f.name).is_file() for f in files)
-        sets[domain] = ValidationSet(images, [read_mask(masks_dir / f.name, size) for f in files] if has_masks else None)
-    return sets
 
 
 class ImagePool:
@@ -174,11 +146,8 @@ class CycleGANTask(Task):
         self.steps = 0  # generator steps taken, for the attention warm-up (saved with the pools)
 
     def mask_floor(self) -> float:
-        """The attention mask's floor at this step: 1 → 0 linearly over the warm-up, then 0."""
-        c = self.config
-        if not c.attention or c.attention_warmup <= 0:
-            return 0.0
-        return max(0.0, 1.0 - self.steps / c.attention_warmup)
+        """The attention mask's floor at this step (:func:`~ganapps.tasks.unpaired.mask_floor`)."""
+        return mask_floor(self.steps, self.config.attention_warmup) if self.config.attention else 0.0
 
     def optimizers(self) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
         betas = (self.config.beta1, 0.999)
@@ -206,20 +175,10 @@ class CycleGANTask(Task):
         return out
 
     def _translate(self, g: nn.Module, x: Tensor, floor: float) -> tuple[Tensor, Tensor, Tensor | None]:
-        """(output for the discriminator, output for the cycle, mask or None).
-
-        With attention the two outputs are the same pixels, ``x + m·(content − x)``, but the cycle's
-        copy holds the mask fixed (detached): the cycle loss, which an unchanged image meets
-        perfectly, trains only the content, and the mask is trained by the adversarial loss (open
-        where the content fools D better than the input) against a sparsity cost (closed where it
-        does not). Letting the cycle loss train the mask closed it everywhere (module docstring)."""
-        if not self.config.attention:
-            y = g(x)
-            return y, y, None
-        content, mask = g(x, parts=True)
-        mask = floor + (1 - floor) * mask
-        change = content - x
-        return x + mask * change, x + mask.detach() * change, mask
+        """(output for the discriminator, output for the cycle, mask or None): the cycle loss,
+        which an unchanged image meets perfectly, trains only the content, and the mask is trained
+        by the adversarial loss against a sparsity cost (:func:`~ganapps.tasks.unpaired.translate`)."""
+        return translate(g, x, floor, self.config.attention)
 
     def d_loss(self, batch: dict[str, Tensor], out: dict[str, Tensor]) -> tuple[Tensor, dict[str, float]]:
         d_a, d_b = self.discriminators["D_A"], self.discriminators["D_B"]
@@ -239,10 +198,7 @@ class CycleGANTask(Task):
         logs = {"gan_loss": gan.item(), "cycle_loss": cycle.item()}
         if c.attention:
             sparsity = out["mask_A"].float().mean() + out["mask_B"].float().mean()
-            # The cost starts once the floor is below 1/2 and is full at 0: the adversarial loss
-            # first opens the mask wherever translating helps, then the cost closes what does not
-            # need it (applied from the start, it closed the mask to 0.000 within 200 steps).
-            loss = loss + c.lambda_mask * max(0.0, 1.0 - 2 * out["mask_floor"]) * sparsity
+            loss = loss + c.lambda_mask * mask_cost_weight(out["mask_floor"]) * sparsity
             logs |= {"mask_mean": sparsity.item() / 2, "mask_floor": out["mask_floor"]}
         lambda_identity = c.lambda_identity if c.lambda_identity is not None else (0.0 if c.attention else 0.5)
         if lambda_identity > 0:
@@ -270,23 +226,9 @@ class CycleGANTask(Task):
         mask's mean); {} without a validation set."""
         figures: dict[str, float] = {}
         for direction, source, name in (("AtoB", "A", "G_AB"), ("BtoA", "B", "G_BA")):
-            if source not in self.val:
-                continue
-            g, v = generators[name], self.val[source]
-            device = next(g.parameters()).device
-            outs, masks = [], []
-            for i in range(0, len(v.images), 8):
-                y, m = g.forward_with_mask(v.images[i : i + 8].to(device))
-                outs.append(y.float().cpu())
-                masks += [] if m is None else [m.float().cpu()]
-            out = torch.cat(outs)
-            found = scene_figures(v.images, out, v.masks)
-            if masks:  # how much of the image the attention mask opens: 0 means the model changes nothing
-                found["mask_mean"] = torch.cat(masks).mean().item()
-            if self.judge is not None:
-                target = 1 if source == "A" else 0
-                found["target_rate"] = (classify(self.judge, out) == target).double().mean().item()
-            figures |= {f"{direction}_{k}": x for k, x in found.items()}
+            if source in self.val:
+                found = score_translation(generators[name], self.val[source], 1 if source == "A" else 0, self.judge)
+                figures |= {f"{direction}_{k}": x for k, x in found.items()}
         return figures
 
     def exports(self) -> dict[str, str]:
@@ -307,25 +249,15 @@ class CycleGANTask(Task):
         self.steps = int(state.get("steps", 0))
 
 
-@dataclass
-class CycleGANInputs:
-    data: Path = option(..., "Folder with trainA/ and trainB/ (unpaired images).")
-    val: int = option(VAL_PER_DOMAIN, "Training images per domain held out for validation (masks from trainA_seg/, trainB_seg/).")
-    judge: str | None = option(None, "Domain classifier that scores validation translations, e.g. horse-zebra-classifier.")
+def build(config: CycleGANConfig, inputs: UnpairedInputs, seed: int, batch_size: int) -> tuple[CycleGANTask, Any]:
+    from ganapps.data.datasets import fixed_batch
 
-
-def build(config: CycleGANConfig, inputs: CycleGANInputs, seed: int, batch_size: int) -> tuple[CycleGANTask, Any]:
-    from ganapps.data.datasets import UnalignedDataset, fixed_batch, load_size_for
-    from ganapps.eval.domain import load_judge
-
-    dataset = UnalignedDataset(inputs.data, "train", load_size_for(config.image_size), seed, inputs.val)
-    judge = load_judge(inputs.judge) if inputs.judge else None
-    val = validation_sets(dataset, config.image_size)
+    dataset, val, judge = load_unpaired(inputs, config.image_size, seed)
     return CycleGANTask(config, fixed_batch(dataset, config.samples), val, judge), dataset
 
 
 HEAD = Head(
     "cyclegan", "CycleGAN: unpaired translation between trainA and trainB (e.g. horse ↔ zebra).",
-    CycleGANConfig, CycleGANInputs, build, lambda c: Schedule(epochs=200, lr_schedule="linear", decay_start=0.5),
+    CycleGANConfig, UnpairedInputs, build, lambda c: Schedule(epochs=200, lr_schedule="linear", decay_start=0.5),
     epochs_help="Passes over the larger domain (default 200: 100 constant LR + 100 decay).",
 )
