@@ -18,6 +18,7 @@ from torch.utils.data import Dataset, default_collate
 
 from ganapps.core.trainer import TrainConfig, Trainer, _to_device
 from ganapps.data.datasets import load_size_for
+from ganapps.tasks.cut import CUTConfig, CUTTask
 from ganapps.tasks.cyclegan import CycleGANConfig, CycleGANTask
 from ganapps.tasks.dcgan import DCGANConfig, DCGANTask
 from ganapps.tasks.inpaint import InpaintConfig, InpaintTask
@@ -53,6 +54,13 @@ def _cyclegan(crop: int, ngf: int, ndf: int, blocks: int, **kw) -> Config:
     cfg = CycleGANConfig(image_size=crop, ngf=ngf, ndf=ndf, n_blocks=blocks)
     desc = f"{crop} crop, ngf {ngf}, ndf {ndf}, {blocks} blocks, batch 1"
     return Config("CycleGAN", desc, lambda s: CycleGANTask(cfg, s), _pair(load_size_for(crop)), 1, **kw)
+
+
+def _cut(crop: int, ngf: int, ndf: int, blocks: int, **kw) -> Config:
+    """CUT with the same generator and discriminator as :func:`_cyclegan` (one of each)."""
+    cfg = CUTConfig(image_size=crop, ngf=ngf, ndf=ndf, n_blocks=blocks)
+    desc = f"{crop} crop, ngf {ngf}, ndf {ndf}, {blocks} blocks, batch 1"
+    return Config("CUT", desc, lambda s: CUTTask(cfg, s), _pair(load_size_for(crop)), 1, **kw)
 
 
 def _pix2pix(crop: int, ngf: int, batch: int = 1, **kw) -> Config:
@@ -128,24 +136,32 @@ def measure(config: Config, precision: str, device: torch.device) -> dict[str, A
 
 
 def main() -> None:
-    """Before a long pix2pix run: images/s per batch size at one crop, for each precision here.
+    """Before a long run: images/s at one crop, for each precision here; pix2pix per batch size,
+    or CycleGAN against CUT (the same nets at batch 1: ``--task unpaired``).
 
-    ``python benchmarks/training_speed.py --size 96 --batch 1 8 16`` (pause any training first)."""
+    ``python benchmarks/training_speed.py --size 96 --batch 1 8 16`` (pause any training first);
+    ``python benchmarks/training_speed.py --task unpaired --size 128 --ngf 32``."""
     import argparse
 
     from ganapps.core.device import autocast_dtype, resolve_device
 
     parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    parser.add_argument("--task", choices=("pix2pix", "unpaired"), default="pix2pix")
     parser.add_argument("--size", type=int, default=96)
     parser.add_argument("--ngf", type=int, default=64)
     parser.add_argument("--batch", type=int, nargs="+", default=[1, 8, 16])
     args = parser.parse_args()
     device = resolve_device("auto")
     precisions = ["fp32"] + (["bf16"] if autocast_dtype(device, "auto") is not None else [])
-    for batch in args.batch:
+    if args.task == "unpaired":
+        blocks = 9 if args.size >= 256 else 6
+        runs = [_cyclegan(args.size, args.ngf, 64, blocks), _cut(args.size, args.ngf, 64, blocks)]
+    else:
+        runs = [_pix2pix(args.size, args.ngf, batch) for batch in args.batch]
+    for config in runs:
         for precision in precisions:
-            r = measure(_pix2pix(args.size, args.ngf, batch), precision, device)
-            print(f"pix2pix {r['config']}, {precision}: {r['s_per_iter']:.3f} s/iter, {r['img_s']:.1f} img/s")
+            r = measure(config, precision, device)
+            print(f"{r['task']} {r['config']}, {precision}: {r['s_per_iter']:.3f} s/iter, {r['img_s']:.1f} img/s")
 
 
 if __name__ == "__main__":
