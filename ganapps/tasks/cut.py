@@ -32,7 +32,7 @@ from ganapps.nets.resnet_gen import ResNetGenerator, ResNetGeneratorConfig, defa
 
 from .augment import center_crop, crop_flip
 from .head import Head, Schedule, option
-from .unpaired import UnpairedInputs, ValidationSet, load_unpaired, mask_cost_weight, mask_floor, score_translation, translate
+from .unpaired import UnpairedInputs, ValidationSet, builder, mask_cost_weight, mask_floor, score_translation, translate
 
 MIN_SIZE = 32  # the 70×70 PatchGAN's last layers need a 2×2 map
 
@@ -172,15 +172,8 @@ class CUTTask(Task):
         self.steps = int(state.get("steps", 0))
 
 
-def build(config: CUTConfig, inputs: UnpairedInputs, seed: int, batch_size: int) -> tuple[CUTTask, Any]:
-    from ganapps.data.datasets import fixed_batch
-
-    dataset, val, judge = load_unpaired(inputs, config.image_size, seed)
-    return CUTTask(config, fixed_batch(dataset, config.samples), val, judge), dataset
-
-
 HEAD = Head(
     "cut", "CUT: one-sided unpaired translation trainA → trainB by contrastive patches (e.g. horse → zebra).",
-    CUTConfig, UnpairedInputs, build, lambda c: Schedule(epochs=400, lr_schedule="linear", decay_start=0.5),
+    CUTConfig, UnpairedInputs, builder(CUTTask), lambda c: Schedule(epochs=400, lr_schedule="linear", decay_start=0.5),
     epochs_help="Passes over the larger domain (default 400: 200 constant LR + 200 decay, the paper's).",
 )

@@ -43,7 +43,7 @@ from ganapps.nets.resnet_gen import ResNetGenerator, ResNetGeneratorConfig, defa
 
 from .augment import center_crop, crop_flip
 from .head import Head, Schedule, option
-from .unpaired import UnpairedInputs, ValidationSet, load_unpaired, mask_cost_weight, mask_floor, score_translation, translate
+from .unpaired import UnpairedInputs, ValidationSet, builder, mask_cost_weight, mask_floor, score_translation, translate
 
 MIN_SIZE = 32  # smallest training crop: the 70×70 PatchGAN's last layers need a 2×2 map
 
@@ -249,15 +249,9 @@ class CycleGANTask(Task):
         self.steps = int(state.get("steps", 0))
 
 
-def build(config: CycleGANConfig, inputs: UnpairedInputs, seed: int, batch_size: int) -> tuple[CycleGANTask, Any]:
-    from ganapps.data.datasets import fixed_batch
-
-    dataset, val, judge = load_unpaired(inputs, config.image_size, seed)
-    return CycleGANTask(config, fixed_batch(dataset, config.samples), val, judge), dataset
-
-
 HEAD = Head(
     "cyclegan", "CycleGAN: unpaired translation between trainA and trainB (e.g. horse ↔ zebra).",
-    CycleGANConfig, UnpairedInputs, build, lambda c: Schedule(epochs=200, lr_schedule="linear", decay_start=0.5),
+    CycleGANConfig, UnpairedInputs, builder(CycleGANTask),
+    lambda c: Schedule(epochs=200, lr_schedule="linear", decay_start=0.5),
     epochs_help="Passes over the larger domain (default 200: 100 constant LR + 100 decay).",
 )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import Tensor, nn
@@ -57,13 +57,20 @@ def validation_sets(dataset: Any, size: int) -> dict[str, ValidationSet]:
     return sets
 
 
-def load_unpaired(inputs: UnpairedInputs, image_size: int, seed: int) -> tuple[Any, dict[str, ValidationSet], nn.Module | None]:
-    """(training dataset, held-out sets, judge or None) of a head's inputs."""
-    from ganapps.data.datasets import UnalignedDataset, load_size_for
-    from ganapps.eval.domain import load_judge
+def builder(task_class: type) -> Callable[[Any, UnpairedInputs, int, int], tuple[Any, Any]]:
+    """A head's ``build``: the training dataset with its held-out sets and judge, and
+    ``task_class(config, sample_batch, val, judge)``."""
 
-    dataset = UnalignedDataset(inputs.data, "train", load_size_for(image_size), seed, inputs.val)
-    return dataset, validation_sets(dataset, image_size), load_judge(inputs.judge) if inputs.judge else None
+    def build(config: Any, inputs: UnpairedInputs, seed: int, batch_size: int) -> tuple[Any, Any]:
+        from ganapps.data.datasets import UnalignedDataset, fixed_batch, load_size_for
+        from ganapps.eval.domain import load_judge
+
+        dataset = UnalignedDataset(inputs.data, "train", load_size_for(config.image_size), seed, inputs.val)
+        judge = load_judge(inputs.judge) if inputs.judge else None
+        val = validation_sets(dataset, config.image_size)
+        return task_class(config, fixed_batch(dataset, config.samples), val, judge), dataset
+
+    return build
 
 
 def mask_floor(step: int, warmup: int) -> float:
