@@ -1,4 +1,4 @@
-"""Which snapshot of a CycleGAN run ships, per direction, by the rule of ``weights/horse2zebra.md``.
+"""Which snapshot of a CycleGAN or CUT run ships, per direction, by the rule of ``weights/horse2zebra.md``.
 
 Usage: ``python scripts/pick_step.py runs/h2z-attn [--min-background 28] [--tie 0.02] [--table]``
 
@@ -35,12 +35,19 @@ def pick(records: list[dict], direction: str, min_background: float, tie: float 
 
 
 def table(records: list[dict], chosen: set[int]) -> str:
-    rows = ["| epoch | step | h→z target rate | h→z background PSNR (dB) | h→z grid | z→h target rate | z→h background PSNR (dB) |",
-            "|---|---|---|---|---|---|---|"]
+    """Every epoch as the card's markdown table, with the directions the run has (CUT: AtoB only)."""
+    present = [d for d in DIRECTIONS if f"{d}_target_rate" in records[0]]
+    short = {"AtoB": "h→z", "BtoA": "z→h"}
+    head = ["epoch", "step"]
+    for d in present:
+        head += [f"{short[d]} target rate", f"{short[d]} background PSNR (dB)"] + ([f"{short[d]} grid"] if d == "AtoB" else [])
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in records:
-        epoch = f"**{r['epoch']}**" if r["step"] in chosen else str(r["epoch"])
-        rows.append(f"| {epoch} | {r['step']:,} | {100 * r['AtoB_target_rate']:.0f}% | {r['AtoB_background_psnr']:.1f} | "
-                    f"{r['AtoB_artifact_score']:.2f} | {100 * r['BtoA_target_rate']:.0f}% | {r['BtoA_background_psnr']:.1f} |")
+        cells = [f"**{r['epoch']}**" if r["step"] in chosen else str(r["epoch"]), f"{r['step']:,}"]
+        for d in present:
+            cells += [f"{100 * r[f'{d}_target_rate']:.0f}%", f"{r[f'{d}_background_psnr']:.1f}"]
+            cells += [f"{r[f'{d}_artifact_score']:.2f}"] if d == "AtoB" else []
+        rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 
@@ -54,6 +61,8 @@ def main() -> None:
     records = [json.loads(line) for line in (args.run / "val.jsonl").read_text().splitlines() if line.strip()]
     chosen = set()
     for direction, name in DIRECTIONS.items():
+        if f"{direction}_target_rate" not in records[0]:
+            continue
         r = pick(records, direction, args.min_background, args.tie)
         if r is None:
             print(f"{name}: no epoch keeps the background at {args.min_background:g} dB")
