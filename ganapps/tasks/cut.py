@@ -31,8 +31,10 @@ from ganapps.nets.patchgan import PatchGANConfig, PatchGANDiscriminator
 from ganapps.nets.resnet_gen import ResNetGenerator, ResNetGeneratorConfig, default_blocks
 
 from .augment import center_crop, crop_flip
-from .head import Head, Schedule, option
-from .unpaired import UnpairedInputs, ValidationSet, builder, mask_cost_weight, mask_floor, score_translation, translate
+from .head import Head, Schedule
+from .unpaired import (
+    UnpairedConfig, UnpairedInputs, ValidationSet, builder, mask_cost_weight, mask_floor, score_translation, translate,
+)
 
 MIN_SIZE = 32  # the 70×70 PatchGAN's last layers need a 2×2 map
 
@@ -48,23 +50,9 @@ def nce_taps(n_blocks: int) -> tuple[int, ...]:
 
 
 @dataclass
-class CUTConfig:
-    image_size: int = option(256, "Training crop; images are loaded 12% larger (286 for 256).", flag="--size")
-    ngf: int = option(64, "Generator width (32 trains ~4x faster on a CPU).")
-    ndf: int = 64
-    n_blocks: int | None = option(None, "Residual blocks (default 9 at 256 px and up, 6 below).")
+class CUTConfig(UnpairedConfig):
     lambda_nce: float = 1.0
     nce_patches: int = 256
-    loss: str = "lsgan"
-    lr: float = 2e-4
-    beta1: float = 0.5
-    samples: int = 6  # rows in the sample grid
-    upsample: str = option("resize", "resize (no checkerboard) | transpose (the paper's).", choices=("resize", "transpose"))
-    attention: bool = option(
-        True, "The generator predicts a mask and keeps the input (the scene) outside it.", flag="--attention/--no-attention"
-    )
-    attention_warmup: int = 3000  # steps over which the attention mask's floor falls from 1 to 0
-    lambda_mask: float = 0.5  # cost of the attention mask's mean: what keeps it closed on the scene
 
 
 class CUTTask(Task):

@@ -42,31 +42,19 @@ from ganapps.nets.patchgan import PatchGANConfig, PatchGANDiscriminator
 from ganapps.nets.resnet_gen import ResNetGenerator, ResNetGeneratorConfig, default_blocks
 
 from .augment import center_crop, crop_flip
-from .head import Head, Schedule, option
-from .unpaired import UnpairedInputs, ValidationSet, builder, mask_cost_weight, mask_floor, score_translation, translate
+from .head import Head, Schedule
+from .unpaired import (
+    UnpairedConfig, UnpairedInputs, ValidationSet, builder, mask_cost_weight, mask_floor, score_translation, translate,
+)
 
 MIN_SIZE = 32  # smallest training crop: the 70×70 PatchGAN's last layers need a 2×2 map
 
 
 @dataclass
-class CycleGANConfig:
-    image_size: int = option(256, "Training crop; images are loaded 12% larger (286 for 256).", flag="--size")
-    ngf: int = option(64, "Generator width (32 trains ~4x faster on a CPU).")
-    ndf: int = 64
-    n_blocks: int | None = option(None, "Residual blocks (default 9 at 256 px and up, 6 below).")
+class CycleGANConfig(UnpairedConfig):
     lambda_cycle: float = 10.0
     lambda_identity: float | None = None  # a fraction of lambda_cycle; None: 0.5 (the paper's code), 0 with attention
     pool_size: int = 50
-    loss: str = "lsgan"
-    lr: float = 2e-4
-    beta1: float = 0.5
-    samples: int = 6  # rows in the sample grid
-    upsample: str = option("resize", "resize (no checkerboard) | transpose (the paper's).", choices=("resize", "transpose"))
-    attention: bool = option(
-        True, "Generators predict a mask and keep the input (the scene) outside it.", flag="--attention/--no-attention"
-    )
-    attention_warmup: int = 3000  # steps over which the attention mask's floor falls from 1 to 0
-    lambda_mask: float = 0.5  # cost of the attention masks' mean: what keeps them closed on the scene
 
 
 class ImagePool:

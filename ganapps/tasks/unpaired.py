@@ -26,6 +26,27 @@ from .head import option
 
 
 @dataclass
+class UnpairedConfig:
+    """The options both unpaired heads have: their generator (CycleGAN's ResNet), discriminator
+    (70×70 PatchGAN), optimiser and attention; each head's config adds its own losses."""
+
+    image_size: int = option(256, "Training crop; images are loaded 12% larger (286 for 256).", flag="--size")
+    ngf: int = option(64, "Generator width (32 trains ~4x faster on a CPU).")
+    ndf: int = 64
+    n_blocks: int | None = option(None, "Residual blocks (default 9 at 256 px and up, 6 below).")
+    loss: str = "lsgan"
+    lr: float = 2e-4
+    beta1: float = 0.5
+    samples: int = 6  # rows in the sample grid
+    upsample: str = option("resize", "resize (no checkerboard) | transpose (the paper's).", choices=("resize", "transpose"))
+    attention: bool = option(
+        True, "Generators predict a mask and keep the input (the scene) outside it.", flag="--attention/--no-attention"
+    )
+    attention_warmup: int = 3000  # steps over which the attention mask's floor falls from 1 to 0
+    lambda_mask: float = 0.5  # cost of the attention masks' mean: what keeps them closed on the scene
+
+
+@dataclass
 class UnpairedInputs:
     data: Path = option(..., "Folder with trainA/ and trainB/ (unpaired images).")
     val: int = option(VAL_PER_DOMAIN, "Training images per domain held out for validation (masks from trainA_seg/, trainB_seg/).")
