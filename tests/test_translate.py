@@ -535,4 +535,8 @@ def test_pix2pix_holds_out_validation_pairs_and_scores_them_each_epoch(tmp_path:
     assert r.exit_code == 0, r.output
     [record] = [json.loads(line) for line in (run / "val.jsonl").read_text().splitlines()]
     assert record["epoch"] == 1 and 0 < record["ssim"] < 1 and record["psnr"] > 0 and "artifact_score" in record
+    assert 0 <= record["schematic_faces_found"] <= 1  # a drawing → face model: are its outputs faces?
     assert (run / "snapshots" / f"step_{record['step']:06d}" / "generator.safetensors").exists()
+    r = runner.invoke(app, ["eval", "translate", "--task", "sketch2photo", "--data", str(photos), "--device", "cpu",
+                            "--model", str(run / "generator.safetensors")])
+    assert r.exit_code == 0 and "SSIM" in r.output and "face detector finds one" in r.output, r.output

@@ -137,4 +137,12 @@ def eval_translate(
             f"{r['psnr']:.2f}", f"{r['ssim']:.4f}", f"{r['l1']:.4f}",
             f"{r['artifact_score']:.2f} / {r['artifact_score_targets']:.2f}", f"{r['img_s']:.1f} ({r['device']})",
         )
+        if "faces_found" in r:
+            console.print(table)
+            table = Table(title="is it a face? share of images in which the face detector finds one")
+            for col in ("outputs of test drawings", "real test photos", f"outputs of {r['n_schematic']} people's drawings",
+                        "those drawings themselves"):
+                table.add_column(col)
+            table.add_row(*(f"{100 * r[k]:.0f}%" for k in ("faces_found", "faces_found_targets", "schematic_faces_found",
+                                                            "schematic_drawings_faces_found")))
     console.print(table)

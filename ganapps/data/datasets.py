@@ -172,6 +172,19 @@ class SketchPairs(Dataset):
         return {"A": _tensor(sketch), "B": _tensor(photo)}
 
 
+def schematic_drawings(n: int, size: int, seed: int = 1_000_000) -> Tensor:
+    """``n`` people's drawings of "a face" (:func:`~ganapps.data.sketch.schematic_face`) in the
+    aligned faces' frame, ``size`` px centre squares as N×3×S×S in [-1, 1]: a fixed set (seeds from
+    ``seed``, apart from training's per-index seeds) to check what a drawing → face model makes of them.
+
+    >>> d = schematic_drawings(2, 32)
+    >>> d.shape, bool(torch.equal(d, schematic_drawings(2, 32)))
+    (torch.Size([2, 3, 32, 32]), True)
+    """
+    drawings = [fit_square(schematic_face(109, 89, np.random.default_rng(seed + i))[:, :, None], size) for i in range(n)]
+    return torch.stack([_tensor(np.repeat(d, 3, axis=2)) for d in drawings])
+
+
 def holdout(files: list[Path], n: int, masks: Path | None = None) -> tuple[list[Path], list[Path]]:
     """Split ``files`` into (training, validation) with ``n`` validation files, at most a tenth.
 

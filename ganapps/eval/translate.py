@@ -28,15 +28,17 @@ import numpy as np
 
 from ganapps.core.checkpoint import CheckpointError
 from ganapps.core.metadata import TranslateMeta
-from ganapps.data.datasets import VAL_PER_DOMAIN, AlignedDataset, SketchPairs, holdout, list_images, resize
+from ganapps.data.datasets import VAL_PER_DOMAIN, AlignedDataset, SketchPairs, holdout, list_images, resize, schematic_drawings
 from ganapps.data.io import read_image, to_tensor
 from ganapps.pipelines.base import load_net
 from ganapps.pipelines.translate import TranslatePipeline, processing_size
 
 from .domain import CLASSES, accuracy_on_test, classify
+from .face_detect import face_found_rate
 from .scene import background_psnr, foreground_change, periodic_artifact_score
 
 SPLITS = ("test", "val")
+SCHEMATIC_EVAL = 100  # people's drawings of "a face" a drawing → face model is scored on
 
 
 def image_metrics(output: Tensor, target: Tensor) -> dict[str, float]:
@@ -136,7 +138,7 @@ def evaluate_pix2pix(model: Path, data: Path, device: str = "cpu", batch_size: i
     inputs = torch.stack([pairs[i]["A"] for i in range(len(pairs))])
     targets = torch.stack([pairs[i]["B"] for i in range(len(pairs))])
     outputs, img_s = _timed_run(pipe, inputs, batch_size)
-    return {
+    result = {
         "n": len(pairs),
         **image_metrics(outputs, targets),
         "artifact_score": float(np.median([periodic_artifact_score(o) for o in outputs])),
@@ -145,3 +147,11 @@ def evaluate_pix2pix(model: Path, data: Path, device: str = "cpu", batch_size: i
         "img_s": img_s,
         "device": str(pipe.device),
     }
+    if pipe.spec.input == "sketch":  # are the outputs faces? (eval/face_detect.py)
+        drawings = schematic_drawings(SCHEMATIC_EVAL, pipe.image_size)
+        result |= {
+            "faces_found": face_found_rate(outputs), "faces_found_targets": face_found_rate(targets),
+            "schematic_faces_found": face_found_rate(pipe.run(drawings)),
+            "schematic_drawings_faces_found": face_found_rate(drawings), "n_schematic": SCHEMATIC_EVAL,
+        }  # fmt: skip
+    return result

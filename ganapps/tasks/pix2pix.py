@@ -105,18 +105,24 @@ class Pix2PixTask(Task):
     @torch.no_grad()
     def validate(self, generators: dict[str, nn.Module]) -> dict[str, float]:
         """PSNR, SSIM and L1 of the generator's outputs against the held-out targets, and the
-        outputs' median grid score ({} without held-out pairs)."""
+        outputs' median grid score ({} without held-out pairs). A drawing → face model also gets
+        ``schematic_faces_found``: the share of :data:`SCHEMATIC_CHECK` people's drawings of "a
+        face" in which a face detector finds one in the output (``eval/face_detect.py``)."""
         if not self.val:
             return {}
+        from ganapps.data.datasets import schematic_drawings
+        from ganapps.eval.face_detect import face_found_rate
         from ganapps.eval.scene import periodic_artifact_score
         from ganapps.eval.translate import image_metrics
 
         G = generators["G"]
         device = next(G.parameters()).device
-        a = self.val["A"]
-        out = torch.cat([G(a[i : i + 8].to(device)).float().cpu() for i in range(0, len(a), 8)])
-        grid = float(np.median([periodic_artifact_score(o) for o in out]))
-        return image_metrics(out, self.val["B"]) | {"artifact_score": grid}
+        run = lambda x: torch.cat([G(x[i : i + 8].to(device)).float().cpu() for i in range(0, len(x), 8)])  # noqa: E731
+        out = run(self.val["A"])
+        figures = image_metrics(out, self.val["B"]) | {"artifact_score": float(np.median([periodic_artifact_score(o) for o in out]))}
+        if self.config.input_kind == "sketch":
+            figures["schematic_faces_found"] = face_found_rate(run(schematic_drawings(SCHEMATIC_CHECK, self.config.image_size)))
+        return figures
 
     def exports(self) -> dict[str, str]:
         return {"generator": "G"}
@@ -124,6 +130,9 @@ class Pix2PixTask(Task):
     def weights_metadata(self, stem: str) -> dict[str, Any]:
         c = self.config
         return {"task": "translate", "model": "pix2pix", "image_size": c.image_size, "direction": c.direction, "input": c.input_kind}
+
+
+SCHEMATIC_CHECK = 50  # people's drawings scored at each validation of a drawing → face model
 
 
 @dataclass
