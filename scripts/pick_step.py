@@ -1,12 +1,15 @@
 """Which snapshot of a CycleGAN or CUT run ships, per direction, by the rule of ``weights/horse2zebra.md``.
 
-Usage: ``python scripts/pick_step.py runs/h2z-attn [--min-background 28] [--tie 0.02] [--table]``
+Usage: ``python scripts/pick_step.py runs/h2z-attn [--min-background 28] [--tie 0.02] [--table]
+[--step-seconds S --hours H ...]``
 
 The rule reads only the run's validation log (``val.jsonl``: held-out *training* photos, never the
 test split): among the epochs whose background PSNR is at least ``--min-background`` dB, those
 within ``--tie`` of the highest target rate (0.02: one photo of 50, which is noise) count as tied,
 and of those the one with the highest background PSNR ships. ``--table`` also prints every epoch
-as the card's markdown table.
+as the card's markdown table. ``--step-seconds`` (a step's cost, from ``benchmarks/training_speed.py
+--task unpaired``) with ``--hours`` prints what the rule would have shipped had the run stopped
+after each budget of compute: how two methods are compared at equal CPU time.
 """
 from __future__ import annotations
 
@@ -34,6 +37,15 @@ def pick(records: list[dict], direction: str, min_background: float, tie: float 
     return max(tied, key=lambda r: r[f"{direction}_background_psnr"])
 
 
+def within_budget(records: list[dict], step_seconds: float, hours: float) -> list[dict]:
+    """The epochs a run had reached after ``hours`` of compute at ``step_seconds`` per step.
+
+    >>> [r["step"] for r in within_budget([{"step": 700}, {"step": 1400}], 1.0, 0.25)]
+    [700]
+    """
+    return [r for r in records if r["step"] * step_seconds <= hours * 3600]
+
+
 def table(records: list[dict], chosen: set[int]) -> str:
     """Every epoch as the card's markdown table, with the directions the run has (CUT: AtoB only)."""
     present = [d for d in DIRECTIONS if f"{d}_target_rate" in records[0]]
@@ -57,6 +69,8 @@ def main() -> None:
     parser.add_argument("--min-background", type=float, default=28.0)
     parser.add_argument("--tie", type=float, default=0.02)
     parser.add_argument("--table", action="store_true")
+    parser.add_argument("--step-seconds", type=float, help="seconds per training step, for --hours")
+    parser.add_argument("--hours", type=float, nargs="+", default=[], help="compute budgets to pick within")
     args = parser.parse_args()
     records = [json.loads(line) for line in (args.run / "val.jsonl").read_text().splitlines() if line.strip()]
     chosen = set()
@@ -74,6 +88,14 @@ def main() -> None:
               f"→ {snapshot}")
     if args.table:
         print(table(records, chosen))
+    reached = records[-1]["step"] * (args.step_seconds or 0) / 3600
+    for hours in [h for h in args.hours if h <= reached]:  # budgets the run has spent, no more
+        for direction, name in DIRECTIONS.items():
+            r = pick(within_budget(records, args.step_seconds, hours), direction, args.min_background, args.tie) \
+                if f"{direction}_target_rate" in records[0] else None
+            if r is not None:
+                print(f"| {hours:g} h | {name} | {r['epoch']} | {100 * r[f'{direction}_target_rate']:.0f}% | "
+                      f"{r[f'{direction}_background_psnr']:.1f} |")
 
 
 if __name__ == "__main__":

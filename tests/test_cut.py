@@ -83,6 +83,11 @@ def test_cut_trains_from_the_command_line_scores_validation_and_translates(tmp_p
     pipe = TranslatePipeline(run / "generator_AtoB.safetensors")
     assert pipe.spec.model == "cut" and pipe.keep_detail  # a photo model: the detail transfer applies
     assert pipe.run(torch.zeros(1, 3, 45, 37)).shape == (1, 3, 45, 37)
+    r = runner.invoke(app, ["eval", "translate", "--task", "horse2zebra", "--data", str(root), "--device", "cpu",
+                            "--model", str(run / "generator_AtoB.safetensors")])
+    assert r.exit_code == 0 and "success" in r.output, r.output  # a CUT file serves the unpaired tasks
+    r = runner.invoke(app, ["eval", "translate", "--task", "facades", "--data", str(root), "--model", str(run / "generator_AtoB.safetensors")])
+    assert r.exit_code == 2 and "needs a pix2pix model" in r.output
     assert sorted(p.name for p in run.glob("*.safetensors")) == ["checkpoint.safetensors", "generator_AtoB.safetensors"]
 
 

@@ -103,7 +103,7 @@ def eval_translate(
     info = TASKS[task]
     weights = _translation_weights(task, model)
     kind = read_metadata(weights).get("model")
-    if kind != info.model:
+    if not info.accepts(kind):
         raise UsageError(f"{weights} is a {kind} model; task {task!r} needs a {info.model} model")
     if info.model == "cyclegan":
         if split not in ("test", "val"):

@@ -49,9 +49,13 @@ class TranslateTask:
     """A ``ganapps translate --task`` name: the shipped weights it uses and how it is evaluated."""
 
     weights: str
-    model: str  # cyclegan | pix2pix
+    model: str  # cyclegan (unpaired: also accepts CUT files, the same generator) | pix2pix
     what: str
-    source: str = ""  # CycleGAN: the test split translated (A or B); the other is the target
+    source: str = ""  # unpaired: the test split translated (A or B); the other is the target
+
+    def accepts(self, kind: str | None) -> bool:
+        """Whether a file whose metadata says ``model: kind`` can serve this task."""
+        return kind in (("cyclegan", "cut") if self.model == "cyclegan" else (self.model,))
 
 
 TASKS: dict[str, TranslateTask] = {
