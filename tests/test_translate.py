@@ -310,8 +310,9 @@ def test_sketch_pairs_and_fixed_batch(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------- sketches
-def test_training_drawings_include_faces_as_people_draw_them(tmp_path: Path) -> None:
-    from ganapps.data.datasets import SCHEMATIC_SHARE
+def test_training_drawings_include_faces_as_people_draw_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ganapps.data import datasets
+    from ganapps.data.datasets import PLAIN_SHARE, SCHEMATIC_SHARE
     from ganapps.data.sketch import EYE_DX, EYE_Y, schematic_face
 
     d = schematic_face(109, 89, np.random.default_rng(3))
@@ -333,6 +334,10 @@ def test_training_drawings_include_faces_as_people_draw_them(tmp_path: Path) -> 
     i = schematic[0]
     drawn = fit_square(schematic_face(40, 32, _rng_after_share(i))[:, :, None], 24)[:, :, 0]
     assert torch.allclose(ds[i]["A"][0], torch.from_numpy(drawn) * 2 - 1, atol=1e-6)  # drawn in the frame, cropped as the photo
+    monkeypatch.setattr(datasets, "varied_sketch", lambda photo, rng: np.zeros(photo.shape[:2], np.float32))
+    plain = [i for i in range(len(ds)) if torch.equal(ds[i]["A"], SketchPairs(photos, 24)[i]["A"])]
+    drawn_plain = [i for i in range(len(ds)) if 0 <= np.random.default_rng(i).random() - SCHEMATIC_SHARE < PLAIN_SHARE]
+    assert plain == drawn_plain and 10 <= len(plain) <= 32  # about 35% as evaluation draws them (XDoG)
 
 
 def _rng_after_share(i: int) -> np.random.Generator:
