@@ -73,10 +73,9 @@ def main() -> None:
     parser.add_argument("--hours", type=float, nargs="+", default=[], help="compute budgets to pick within")
     args = parser.parse_args()
     records = [json.loads(line) for line in (args.run / "val.jsonl").read_text().splitlines() if line.strip()]
+    present = {d: name for d, name in DIRECTIONS.items() if f"{d}_target_rate" in records[0]}  # CUT: AtoB only
     chosen = set()
-    for direction, name in DIRECTIONS.items():
-        if f"{direction}_target_rate" not in records[0]:
-            continue
+    for direction, name in present.items():
         r = pick(records, direction, args.min_background, args.tie)
         if r is None:
             print(f"{name}: no epoch keeps the background at {args.min_background:g} dB")
@@ -90,9 +89,8 @@ def main() -> None:
         print(table(records, chosen))
     reached = records[-1]["step"] * (args.step_seconds or 0) / 3600
     for hours in [h for h in args.hours if h <= reached]:  # budgets the run has spent, no more
-        for direction, name in DIRECTIONS.items():
-            r = pick(within_budget(records, args.step_seconds, hours), direction, args.min_background, args.tie) \
-                if f"{direction}_target_rate" in records[0] else None
+        for direction, name in present.items():
+            r = pick(within_budget(records, args.step_seconds, hours), direction, args.min_background, args.tie)
             if r is not None:
                 print(f"| {hours:g} h | {name} | {r['epoch']} | {100 * r[f'{direction}_target_rate']:.0f}% | "
                       f"{r[f'{direction}_background_psnr']:.1f} |")

@@ -42,6 +42,7 @@ from .files import Stages
 from .memory import ActivationBudget
 
 MAX_SIDE = 1024  # default cap on the processed longer side (CPU time grows with the pixel count)
+UNPAIRED_MODELS = ("cyclegan", "cut")  # photo → photo models with the same generator, one per direction
 
 
 @dataclass(frozen=True)
@@ -49,13 +50,13 @@ class TranslateTask:
     """A ``ganapps translate --task`` name: the shipped weights it uses and how it is evaluated."""
 
     weights: str
-    model: str  # cyclegan (unpaired: also accepts CUT files, the same generator) | pix2pix
+    model: str  # cyclegan (also serves CUT files: UNPAIRED_MODELS) | pix2pix
     what: str
     source: str = ""  # unpaired: the test split translated (A or B); the other is the target
 
     def accepts(self, kind: str | None) -> bool:
         """Whether a file whose metadata says ``model: kind`` can serve this task."""
-        return kind in (("cyclegan", "cut") if self.model == "cyclegan" else (self.model,))
+        return kind in (UNPAIRED_MODELS if self.model in UNPAIRED_MODELS else (self.model,))
 
 
 TASKS: dict[str, TranslateTask] = {
@@ -125,7 +126,7 @@ class TranslatePipeline:
         self.image_size = self.spec.image_size
         self.input_kind = self.spec.input
         self.batch_size, self.max_side = batch_size, max_side
-        photo_to_photo = self.spec.model in ("cyclegan", "cut") and self.input_kind == "photo"
+        photo_to_photo = self.spec.model in UNPAIRED_MODELS and self.input_kind == "photo"
         self.keep_detail = photo_to_photo if keep_detail is None else keep_detail
         stride, dtype = self.net.stride, None if precision == "int8" else autocast_dtype(self.device, precision)
         self.budget = ActivationBudget(self.net, 3, dtype, probe=-(-max(64, self.net.min_side) // stride) * stride)
