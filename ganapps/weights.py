@@ -31,7 +31,7 @@ REGISTRY: dict[str, ShippedModel] = {
         ShippedModel("zebra2horse", "translate", "horse2zebra, 700+700 train photos, 128 px", "92.9% of test zebras judged horses; background 31.9 dB"),
         ShippedModel("horse-zebra-classifier", "classify (translation eval)", "horse2zebra train photos", "test accuracy 92.3% (260 photos)"),
         ShippedModel("facades", "translate", "CMP facades: 400 label map/photo pairs, 128 px", "test PSNR 12.94 dB, SSIM 0.220"),
-        ShippedModel("sketch2photo", "translate", "faces: 4,500 CelebA photos with their line drawings, 128 px", "test PSNR 16.50 dB, SSIM 0.557"),
+        ShippedModel("sketch2photo", "translate", "faces: 9,250 CelebA photos with varied drawings, 96 px", "test PSNR 15.44 dB, SSIM 0.582"),
         ShippedModel("inpaint-faces", "inpaint", "faces: 4,500 CelebA photos, 96 px", "+2.8 dB PSNR over OpenCV Telea at 20–30% holes"),
         ShippedModel("srresnet-x4", "upscale", "T91 + BSDS200", "Set5 ×4 Y-PSNR 31.21 dB (bicubic 28.43)"),
         ShippedModel("srgan-x4", "upscale", "T91 + BSDS200", "sharper; Set5 ×4 Y-PSNR 30.13 dB (bicubic 28.43)"),
