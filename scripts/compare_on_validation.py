@@ -21,9 +21,12 @@ from ganapps.pipelines.translate import TranslatePipeline
 
 
 def label(weights: Path) -> str:
-    """``run/step_NNNNNN`` for a snapshot, the file's stem otherwise: short enough for a caption."""
+    """``run step_NNNNNN`` for a snapshot, the run's name for its last export, the file's stem
+    otherwise: short enough for a caption."""
     parent = weights.parent
-    return f"{parent.parent.parent.name} {parent.name}" if parent.name.startswith("step_") else weights.stem
+    if parent.name.startswith("step_"):
+        return f"{parent.parent.parent.name} {parent.name}"
+    return parent.name if (parent / "run.json").exists() else weights.stem
 
 
 def main() -> None:
