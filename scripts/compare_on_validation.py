@@ -13,7 +13,7 @@ import argparse
 from pathlib import Path
 
 import cv2
-from readme_figures import grid, panel
+from readme_figures import evenly, grid, panel
 
 from ganapps.data.datasets import UnalignedDataset
 from ganapps.data.io import Image, read_image
@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=7, help="photos per row")
     args = parser.parse_args()
     held_out = UnalignedDataset(args.data, "train", seed=0, val=args.val).val_files[args.domain]
-    photos = [read_image(held_out[round(i * (len(held_out) - 1) / max(args.n - 1, 1))]).rgb for i in range(args.n)]
+    photos = [read_image(path).rgb for path in evenly(held_out, args.n)]
     rows = [[panel(p, "input") for p in photos]]
     for weights in args.weights:
         pipeline = TranslatePipeline(weights)

@@ -28,10 +28,14 @@ OUT = Path(__file__).resolve().parent.parent / "docs" / "images"
 CELL = 160  # panel side in the figures, px
 
 
+def evenly(items: list, n: int) -> list:
+    """``n`` of ``items`` at evenly spaced positions, first and last included."""
+    return [items[round(i * (len(items) - 1) / max(n - 1, 1))] for i in range(n)]
+
+
 def spaced(folder: Path, n: int) -> list[Path]:
     """``n`` files at evenly spaced positions of the sorted folder."""
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".png"))
-    return [files[round(i * (len(files) - 1) / max(n - 1, 1))] for i in range(n)]
+    return evenly(sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".png")), n)
 
 
 def panel(rgb: np.ndarray, label: str = "", side: int = CELL) -> np.ndarray:
