@@ -1,10 +1,11 @@
 """Which snapshot of a CycleGAN or CUT run ships, per direction, by the rule of ``weights/horse2zebra.md``.
 
 Usage: ``python scripts/pick_step.py runs/h2z-attn [--min-background 28] [--tie 0.02] [--table]
-[--step-seconds S --hours H ...]``
+[--step-seconds S --hours H ...] [--val-file val-rescored.jsonl]``
 
-The rule reads only the run's validation log (``val.jsonl``: held-out *training* photos, never the
-test split): among the epochs whose background PSNR is at least ``--min-background`` dB, those
+The rule reads only the run's validation log (``val.jsonl``, or ``--val-file`` in the run folder,
+e.g. the snapshots scored again under a new judge by ``scripts/rescore_validation.py``: held-out
+*training* photos, never the test split): among the epochs whose background PSNR is at least ``--min-background`` dB, those
 within ``--tie`` of the highest target rate (0.02: one photo of 50, which is noise) count as tied,
 and of those the one with the highest background PSNR ships. ``--table`` also prints every epoch
 as the card's markdown table. ``--step-seconds`` (a step's cost, from ``benchmarks/training_speed.py
@@ -71,8 +72,9 @@ def main() -> None:
     parser.add_argument("--table", action="store_true")
     parser.add_argument("--step-seconds", type=float, help="seconds per training step, for --hours")
     parser.add_argument("--hours", type=float, nargs="+", default=[], help="compute budgets to pick within")
+    parser.add_argument("--val-file", default="val.jsonl", help="the validation log in the run folder")
     args = parser.parse_args()
-    records = [json.loads(line) for line in (args.run / "val.jsonl").read_text().splitlines() if line.strip()]
+    records = [json.loads(line) for line in (args.run / args.val_file).read_text().splitlines() if line.strip()]
     present = {d: name for d, name in DIRECTIONS.items() if f"{d}_target_rate" in records[0]}  # CUT: AtoB only
     chosen = set()
     for direction, name in present.items():

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from ganapps.cli import app
 from ganapps.core.checkpoint import CheckpointError, save_weights
-from ganapps.data.datasets import UnalignedDataset, holdout
+from ganapps.data.datasets import ImageFolder, UnalignedDataset, holdout
 from ganapps.data.io import Image, read_image
 from ganapps.eval.scene import background_psnr, foreground_change, periodic_artifact_score, scene_figures
 from ganapps.nets import spec_of
@@ -225,6 +225,23 @@ def test_eval_translate_on_the_held_out_split_reports_scene_figures(tmp_path: Pa
     r = runner.invoke(app, ["eval", "translate", "--task", "horse2zebra", "--data", str(root), "--split", "nope",
                             "--model", str(weights), "--classifier", str(clf)])
     assert r.exit_code == 2 and "--split" in r.output
+
+
+def test_judge_never_trains_on_the_photos_held_out_for_validation(tmp_path: Path) -> None:
+    from ganapps.eval.domain import training_images
+    from ganapps.eval.translate import cyclegan_eval_files
+
+    root = make_unaligned(tmp_path / "data", n=20, size=40)
+    for d in "AB":
+        for f in sorted((root / f"train{d}").iterdir())[::2]:  # masks for half: validation comes from those
+            _png(root / f"train{d}_seg" / f.name, np.full((40, 40, 3), 255, np.uint8))
+    images, labels = training_images(root, 16)
+    assert labels.tolist() == [0] * 18 + [1] * 18  # 2 of 20 held out per domain (a tenth)
+    for label, d in enumerate("AB"):
+        val = cyclegan_eval_files(root, d, "val")[0]
+        assert len(val) == 2
+        held_out = ImageFolder(root / f"train{d}", 18).stack(val)
+        assert not any(torch.equal(v, x) for v in held_out for x in images[labels == label])
 
 
 def test_attention_warm_up_floor_falls_from_one_to_zero_and_resumes_with_the_run() -> None:

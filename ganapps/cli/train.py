@@ -182,18 +182,21 @@ def train_domain_classifier_cmd(
     data: Path = typer.Option(..., "--data", help="Folder with trainA/ and trainB/ (and testA/, testB/ to report accuracy)."),
     out: Path = typer.Option(..., "--out", help="Where to write the classifier (.safetensors)."),
     size: int = typer.Option(128, "--size"),
-    epochs: int = typer.Option(10, "--epochs"),
+    epochs: int = typer.Option(30, "--epochs"),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """The small A-vs-B classifier that 'ganapps eval translate' scores CycleGAN outputs with."""
-    from ganapps.eval.domain import accuracy_on_test, save_domain_classifier, train_domain_classifier
+    from ganapps.eval.domain import CLASSES, accuracy_by_class, save_domain_classifier, train_domain_classifier
 
     if out.suffix != ".safetensors":
         raise UsageError(f"--out {out}: the classifier is written as .safetensors")
     net = report_dataset_warnings(lambda: train_domain_classifier(data, size, epochs, seed=seed))
     acc = None
     if (data / "testA").is_dir() and (data / "testB").is_dir():
-        acc, n = report_dataset_warnings(lambda: accuracy_on_test(net, data))
-        console.print(f"accuracy on {n} real test images: {100 * acc:.1f}%")
+        counts = report_dataset_warnings(lambda: accuracy_by_class(net, data))
+        n = sum(total for _, total in counts)
+        acc = sum(correct for correct, _ in counts) / n
+        per_class = ", ".join(f"{d} {100 * c / t:.1f}% of {t}" for d, (c, t) in zip(CLASSES, counts))
+        console.print(f"accuracy on {n} real test images: {100 * acc:.1f}% ({per_class})")
     save_domain_classifier(net, out, acc, data)
     console.print(f"wrote {out}")

@@ -10,9 +10,9 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torch.utils.data import ConcatDataset, DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, TensorDataset
 
-from ganapps.data.datasets import ImageFolder, load_size_for
+from ganapps.data.datasets import VAL_PER_DOMAIN, ImageFolder, holdout, load_size_for
 from ganapps.eval.classifier import fit
 from ganapps.nets.domain_classifier import DomainClassifier, DomainClassifierConfig
 from ganapps.tasks.augment import center_crop, crop_flip
@@ -20,31 +20,35 @@ from ganapps.tasks.augment import center_crop, crop_flip
 CLASSES = ["A", "B"]
 
 
-class _Labelled(Dataset):
-    def __init__(self, images: ImageFolder, label: int):
-        self.images, self.label = images, label
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-    def __getitem__(self, i: int) -> tuple[Tensor, int]:
-        return self.images[i], self.label
-
-
 def domain_images(root: Path, split: str, image_size: int) -> list[ImageFolder]:
     """``[{split}A, {split}B]`` at the classifier's load size (index = class)."""
     return [ImageFolder(root / f"{split}{d}", load_size_for(image_size)) for d in CLASSES]
 
 
+def training_images(root: Path, image_size: int) -> tuple[Tensor, Tensor]:
+    """(images N×3×L×L, labels N) of ``trainA`` (0) and ``trainB`` (1), less the photos that the
+    translation runs hold out for validation (:func:`holdout`, ``VAL_PER_DOMAIN`` each), so that
+    the judge has never seen the real photos behind the translations a step is chosen on."""
+    images, labels = [], []
+    for label, folder in enumerate(domain_images(root, "train", image_size)):
+        files = holdout(folder.files, VAL_PER_DOMAIN, root / f"train{CLASSES[label]}_seg")[0]
+        images.append(folder.stack(files))
+        labels.append(torch.full((len(files),), label))
+    return torch.cat(images), torch.cat(labels)
+
+
 def train_domain_classifier(
-    root: Path, image_size: int = 128, epochs: int = 10, batch_size: int = 32, lr: float = 2e-3, seed: int = 0,
+    root: Path, image_size: int = 128, epochs: int = 30, batch_size: int = 32, lr: float = 2e-3, seed: int = 0,
     progress: bool = True,
 ) -> DomainClassifier:
-    """Adam with a one-cycle schedule on ``trainA`` (class 0) vs ``trainB`` (class 1)."""
+    """Adam with a one-cycle schedule on :func:`training_images`, in float32 (under bf16 autocast
+    this net learned to call everything a zebra). 30 epochs, not 10: on the real test photos 10
+    epochs called 87.9% of the zebras zebras (horses 96.7%), 30 epochs 93.6% (horses 98.3%); a
+    judge that misses one real zebra in eight cannot hold translations to a 90% bar."""
+    images, labels = training_images(root, image_size)
     torch.manual_seed(seed)
-    data = ConcatDataset([_Labelled(f, label) for label, f in enumerate(domain_images(root, "train", image_size))])
-    loader = DataLoader(data, batch_size=batch_size, shuffle=True, drop_last=len(data) > batch_size)
     net = DomainClassifier(DomainClassifierConfig(image_size=image_size))
+    loader = DataLoader(TensorDataset(images, labels), batch_size=batch_size, shuffle=True, drop_last=len(labels) > batch_size)
     return fit(net, loader, epochs, lr, crop_flip(image_size), progress)
 
 
@@ -67,14 +71,21 @@ def stack(images: Dataset) -> Tensor:
     return torch.stack([images[i] for i in range(len(images))])
 
 
+def accuracy_by_class(net: DomainClassifier, root: Path, split: str = "test") -> list[tuple[int, int]]:
+    """(correct, count) per class on the real photos of ``{split}A`` and ``{split}B``: a judge
+    can be accurate overall and still miss many of one class, which is the class it judges."""
+    counts = []
+    for label, folder in enumerate(domain_images(root, split, net.config.image_size)):
+        preds = classify(net, stack(folder))
+        counts.append((int((preds == label).sum()), len(preds)))
+    return counts
+
+
 def accuracy_on_test(net: DomainClassifier, root: Path) -> tuple[float, int]:
     """(accuracy, image count) on ``testA`` + ``testB``."""
-    correct = total = 0
-    for label, folder in enumerate(domain_images(root, "test", net.config.image_size)):
-        preds = classify(net, stack(folder))
-        correct += int((preds == label).sum())
-        total += len(preds)
-    return correct / total, total
+    counts = accuracy_by_class(net, root)
+    total = sum(n for _, n in counts)
+    return sum(c for c, _ in counts) / total, total
 
 
 def save_domain_classifier(net: DomainClassifier, path: Path, accuracy: float | None, data: Path) -> None:
