@@ -1,6 +1,7 @@
 """Score every snapshot of a CycleGAN or CUT run again on its held-out photos, e.g. with a new judge.
 
-Usage: ``python scripts/rescore_validation.py runs/h2z-cut [--judge horse-zebra-classifier] [--out FILE]``
+Usage: ``python scripts/rescore_validation.py runs/h2z-cut [--judge horse-zebra-classifier] [--out FILE]
+[--direction AtoB]``
 
 A run scores its generators once, at each epoch end, with the judge it was started with
 (``val.jsonl``). When the judge is replaced, the epochs have to be compared again under the new
@@ -28,6 +29,7 @@ def main() -> None:
     parser.add_argument("run", type=Path)
     parser.add_argument("--judge", default="horse-zebra-classifier", help="a shipped name or a .safetensors path")
     parser.add_argument("--out", type=Path, help="default: RUN/val-rescored.jsonl")
+    parser.add_argument("--direction", choices=tuple(DIRECTIONS), nargs="+", default=list(DIRECTIONS))
     args = parser.parse_args()
 
     config = json.loads((args.run / "run.json").read_text())
@@ -44,7 +46,8 @@ def main() -> None:
         for snapshot in sorted((args.run / "snapshots").glob("step_*")):
             step = int(snapshot.name.removeprefix("step_"))
             record = {"step": step, "epoch": epochs.get(step), "judge": args.judge}
-            for direction, (source, target) in DIRECTIONS.items():
+            for direction in args.direction:
+                source, target = DIRECTIONS[direction]
                 weights = snapshot / f"generator_{direction}.safetensors"
                 if weights.exists() and source in held_out:
                     g, _ = load_net(weights)
