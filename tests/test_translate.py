@@ -8,6 +8,7 @@ import json
 import math
 import warnings
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -87,10 +88,10 @@ def make_aligned(root: Path, n: int = 4, size: int = 32, seed: int = 0) -> Path:
     return root
 
 
-def resnet_weights(path: Path, image_size: int = 16, input_kind: str = "photo") -> Path:
+def resnet_weights(path: Path, image_size: int = 16, input_kind: str = "photo", **meta_extra: Any) -> Path:
     torch.manual_seed(0)
     g = ResNetGenerator(ResNetGeneratorConfig(ngf=4, n_blocks=1))
-    meta = {"task": "translate", "model": "cyclegan", "image_size": image_size, "input": input_kind}
+    meta = {"task": "translate", "model": "cyclegan", "image_size": image_size, "input": input_kind, **meta_extra}
     save_weights(path, g, spec_of(g) | meta)
     return path
 
@@ -421,6 +422,20 @@ def test_processing_size_keeps_aspect_and_caps_the_long_side() -> None:
     assert processing_size(100, 10000, 128, max_side=1024) == (10, 1024)
 
 
+def test_a_files_processing_size_is_the_default_and_size_overrides_it(tmp_path: Path) -> None:
+    from ganapps.data.io import Image
+
+    seen: list[tuple[int, int]] = []
+    pipe = TranslatePipeline(resnet_weights(tmp_path / "g.safetensors", image_size=16, processing_size=24))
+    run = pipe.run_with_mask
+    pipe.run_with_mask = lambda x: (seen.append(tuple(x.shape[-2:])), run(x))[1]  # type: ignore[method-assign]
+    photo = Image(np.random.default_rng(0).random((40, 60, 3), dtype=np.float32))
+    assert pipe(photo).size == (40, 60) and seen[-1] == (24, 36)
+    assert pipe(photo, size=16).size == (40, 60) and seen[-1] == (16, 24)
+    plain = TranslatePipeline(resnet_weights(tmp_path / "p.safetensors", image_size=16))
+    assert plain.default_size == 16
+
+
 def test_sketch_model_normalises_drawings_and_drops_their_alpha(tmp_path: Path) -> None:
     from ganapps.data.io import Image
 
@@ -500,6 +515,9 @@ def test_train_commands_and_eval_translate_end_to_end(tmp_path: Path) -> None:
     r = runner.invoke(app, ["eval", "translate", "--task", "horse2zebra", "--data", str(h2z), "--device", "cpu",
                             "--model", str(run / "generator_AtoB.safetensors"), "--classifier", str(clf)])
     assert r.exit_code == 0 and "success" in r.output, r.output  # the header may wrap on a narrow console
+    r = runner.invoke(app, ["eval", "translate", "--task", "horse2zebra", "--data", str(h2z), "--device", "cpu",
+                            "--model", str(run / "generator_AtoB.safetensors"), "--classifier", str(clf), "--size", "24"])
+    assert r.exit_code == 0 and "at 24 px" in " ".join(r.output.split()), r.output
     r = runner.invoke(app, ["eval", "translate", "--task", "facades", "--data", str(h2z), "--model", str(run / "generator_AtoB.safetensors")])
     assert r.exit_code == 2 and "needs a pix2pix model" in r.output
 
@@ -513,6 +531,9 @@ def test_train_commands_and_eval_translate_end_to_end(tmp_path: Path) -> None:
     r = runner.invoke(app, ["eval", "translate", "--task", "facades", "--data", str(facades), "--device", "cpu",
                             "--model", str(run / "generator.safetensors")])
     assert r.exit_code == 0 and "PSNR" in r.output, r.output
+    r = runner.invoke(app, ["eval", "translate", "--task", "facades", "--data", str(facades), "--size", "64",
+                            "--model", str(run / "generator.safetensors")])
+    assert r.exit_code == 2 and "--size applies to CycleGAN" in r.output, r.output
 
 
 def test_train_pix2pix_sketch_mode_on_a_plain_photo_folder(tmp_path: Path) -> None:

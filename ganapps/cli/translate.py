@@ -91,6 +91,7 @@ def eval_translate(
     masks: Optional[Path] = typer.Option(
         None, "--masks", help="CycleGAN: foreground masks named like the images, for background PSNR and foreground change."
     ),
+    size: Optional[int] = typer.Option(None, "--size", help="CycleGAN: processing size of the shorter side (default: the model's)."),
     device: str = DEVICE,
 ) -> None:
     """Translation-success rate, scene and grid figures (CycleGAN) or PSNR/SSIM/L1 against ground truth (pix2pix)."""
@@ -105,11 +106,13 @@ def eval_translate(
     kind = read_metadata(weights).get("model")
     if not info.accepts(kind):
         raise UsageError(f"{weights} is a {kind} model; task {task!r} needs a {info.model} model")
+    if size is not None and size < 8:
+        raise UsageError(f"--size must be at least 8, not {size}")
     if info.model == "cyclegan":
         if split not in ("test", "val"):
             raise UsageError(f"--split must be test or val, not {split!r}")
         r = report_dataset_warnings(
-            lambda: evaluate_cyclegan(weights, data, info.source, resolve(classifier), device, split=split, masks=masks)
+            lambda: evaluate_cyclegan(weights, data, info.source, resolve(classifier), device, split=split, masks=masks, size=size)
         )
         target = "B" if info.source == "A" else "A"
         where = f"test{info.source}" if split == "test" else f"held-out train{info.source}"
@@ -129,6 +132,8 @@ def eval_translate(
         for row in cols.items():
             table.add_row(*row)
     else:
+        if size is not None:
+            raise UsageError("--size applies to CycleGAN tasks; pix2pix models are scored on their test pairs at the training size")
         r = report_dataset_warnings(lambda: evaluate_pix2pix(weights, data, device))
         table = Table(title=f"{task} ({info.what}): {r['n']} test pairs at {r['image_size']} px")
         for col in ("PSNR (dB)", "SSIM", "L1 (0-1 scale)", "grid score: outputs / real photos", "img/s"):

@@ -46,9 +46,10 @@ class TranslateMeta(WeightsMeta):
     task: ClassVar[str] = "translate"
     CHOICES: ClassVar[dict] = {"model": ("cyclegan", "cut", "pix2pix"), "input": ("photo", "labels", "sketch"), "direction": ("AtoB", "BtoA")}
     model: str
-    image_size: int
+    image_size: int  # the training crops' side
     input: str = "photo"
     direction: str = "AtoB"
+    processing_size: int | None = None  # the shorter side inference works at, chosen on validation; None: image_size
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -79,11 +79,12 @@ def _mask_for(masks: Path, image: Path, hw: tuple[int, int]) -> np.ndarray:
 
 def evaluate_cyclegan(
     model: Path, data: Path, source: str, classifier: Path, device: str = "cpu", batch_size: int = 1,
-    split: str = "test", masks: Path | None = None,
+    split: str = "test", masks: Path | None = None, size: int | None = None,
 ) -> dict[str, Any]:
     """Translate ``source``-domain images of ``split`` with ``model`` through the pipeline, at their
     own size, and score the outputs (see the module docstring); ``masks``: a folder of foreground
-    masks named like the images (bright = foreground), for the background figures."""
+    masks named like the images (bright = foreground), for the background figures; ``size``: the
+    processing size (default: the model's, as ``ganapps translate`` uses it)."""
     clf, spec = load_net(classifier, device)
     if spec.task != "classify-domains":
         raise CheckpointError(f"{classifier}: not a domain classifier (train one with 'ganapps train domain-classifier')")
@@ -92,15 +93,16 @@ def evaluate_cyclegan(
     files, masks = cyclegan_eval_files(data, source, split, masks)
     pipe = TranslatePipeline(model, device, batch_size=batch_size)
     images = [read_image(f) for f in files]
-    pipe.translate_many(images[:1])  # warm-up, as in _timed_run
+    size = size or pipe.default_size
+    pipe.translate_many(images[:1], size)  # warm-up, as in _timed_run
     t0 = time.perf_counter()
-    outputs = pipe.translate_many(images)
+    outputs = pipe.translate_many(images, size)
     img_s = len(images) / (time.perf_counter() - t0)
     ins = [to_tensor(im.rgb)[0] for im in images]
     outs = [to_tensor(o.rgb)[0] for o in outputs]
     resized_back = []
     for im in images:
-        h, w = processing_size(*im.size, pipe.image_size, pipe.max_side)
+        h, w = processing_size(*im.size, size, pipe.max_side)
         resized_back.append(to_tensor(resize(resize(im.rgb, w, h), im.size[1], im.size[0]))[0])
     result = {
         "n": len(images),
@@ -111,7 +113,7 @@ def evaluate_cyclegan(
         "n_real": n_real,
         "artifact_score": float(np.median([periodic_artifact_score(o) for o in outs])),
         "artifact_score_resized_inputs": float(np.median([periodic_artifact_score(r) for r in resized_back])),
-        "image_size": pipe.image_size,
+        "image_size": size,
         "img_s": img_s,
         "device": str(pipe.device),
     }

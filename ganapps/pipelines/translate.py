@@ -111,6 +111,9 @@ class TranslatePipeline:
     ``precision``: ``auto`` (bf16 autocast on AMX CPUs and GPUs, else fp32), ``fp32``, ``bf16``,
     ``fp16`` (CUDA), ``int8`` (CPU, ONNX Runtime, ``pipelines/int8.py``). ``keep_detail`` (default: on for CycleGAN photo models)
     adds the model's change to the full-size input instead of enlarging its output (see above).
+    Images are processed with their shorter side at the file's ``processing_size`` when it has one
+    (the size chosen on held-out photos: horse2zebra paints more zebras when the animal is larger
+    than in its training crops), else at the training size.
     """
 
     task = "translate"
@@ -124,6 +127,7 @@ class TranslatePipeline:
             raise CheckpointError(f"{path}: not an image-translation generator (task {self.spec.task!r})")
         self.device = next(self.net.parameters()).device
         self.image_size = self.spec.image_size
+        self.default_size = self.spec.processing_size or self.image_size
         self.input_kind = self.spec.input
         self.batch_size, self.max_side = batch_size, max_side
         photo_to_photo = self.spec.model in UNPAIRED_MODELS and self.input_kind == "photo"
@@ -156,7 +160,7 @@ class TranslatePipeline:
 
     def translate_many(self, images: list[Image], size: int | None = None) -> list[Image]:
         """Translate several images; those with the same processed size run together."""
-        size = size or self.image_size
+        size = size or self.default_size
         if size < 1:
             raise ValueError(f"size must be positive, not {size}")
         plans = [processing_size(*im.size, size, self.max_side) for im in images]
