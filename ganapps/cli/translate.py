@@ -50,7 +50,7 @@ def translate(
     model: Optional[str] = typer.Option(
         None, "--model", help="A translation .safetensors exported by ganapps, instead of the task's weights."
     ),
-    size: Optional[int] = typer.Option(None, "--size", help="Processing size of the shorter side (default: the training size)."),
+    size: Optional[int] = typer.Option(None, "--size", help="Processing size of the shorter side (default: the model's, chosen on held-out photos)."),
     precision: str = PRECISION,
     device: str = DEVICE,
     fmt: Optional[str] = FORMAT,

@@ -1,7 +1,8 @@
 """Image-to-image translation (CycleGAN, pix2pix) of user images of any size, shape and format.
 
 The nets were trained on small squares, so an image is brought to the training scale: its shorter
-side is resized to ``size`` (default: the training size stored in the weights), with the longer
+side is resized to ``size`` (default: the file's ``processing_size``, chosen on held-out photos, or
+else its training size), with the longer
 side capped at ``max_side`` so a panorama or a 50-MP photo still runs in seconds on a CPU. It is
 reflect-padded to the net's stride, translated, cropped back and resized to its original size, so
 the output has the input's exact dimensions and aspect ratio. Alpha is passed through; grayscale
