@@ -479,6 +479,7 @@ def test_translate_writes_one_png_per_input_at_its_size_and_reports_the_corrupt_
                                 "--model", str(weights), "--size", "24", "--device", "cpu"])
     assert again.exit_code == 0, again.output
     assert cv2.imread(str(tmp_path / "one.png")).shape[:2] == (37, 23)
+    assert "processed at 24 px" in " ".join(again.output.split()) and "processed at 16 px" in " ".join(result.output.split())
 
 
 def test_translate_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

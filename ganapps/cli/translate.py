@@ -71,7 +71,8 @@ def translate(
         pipe = TranslatePipeline(_translation_weights(task, model), device, precision=precision)
         result = run_batch(pairs, pipe.file_stages(size, quality), "translating")
         if result.written:
-            console.print(f"{len(result.written) / max(result.model_seconds, 1e-9):.2f} img/s on {pipe.device} (model time only)")
+            rate = len(result.written) / max(result.model_seconds, 1e-9)
+            console.print(f"processed at {size or pipe.default_size} px (shorter side); {rate:.2f} img/s on {pipe.device} (model time only)")
     finish_batch(problems, result)
 
 
