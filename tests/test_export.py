@@ -1,7 +1,9 @@
 """``ganapps export`` for every generator type: ONNX Runtime and TorchScript agree with PyTorch at a
-batch size and an image size other than the ones traced (dynamic batch, height and width)."""
+batch size and an image size other than the ones traced (dynamic batch, height and width), and
+carry the weights file's metadata."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +12,7 @@ import torch
 from typer.testing import CliRunner
 
 from ganapps.cli import app
-from ganapps.core.checkpoint import save_weights
+from ganapps.core.checkpoint import read_metadata, save_weights
 from ganapps.nets import spec_of
 from ganapps.nets.dcgan import DCGANGenerator, DCGANGeneratorConfig
 from ganapps.nets.inpaint_net import InpaintGenerator, InpaintGeneratorConfig
@@ -50,10 +52,13 @@ def test_onnx_export_matches_pytorch_at_new_sizes(tmp_path: Path, name: str):
     out = tmp_path / f"{name}.onnx"
     r = runner.invoke(app, ["export", str(path), "--format", "onnx", "-o", str(out)])
     assert r.exit_code == 0, r.output
-    got = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"]).run(None, {"input": x.numpy()})[0]
+    session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    got = session.run(None, {"input": x.numpy()})[0]
     with torch.no_grad():
         want = net(x).numpy()
     assert got.shape == want.shape and np.abs(got - want).max() < 1e-4
+    meta = json.loads(session.get_modelmeta().custom_metadata_map["ganapps"])
+    assert meta["arch"] == read_metadata(path)["arch"] and meta["task"] == read_metadata(path)["task"]
 
 
 @pytest.mark.parametrize("name", GENERATORS)
@@ -62,9 +67,11 @@ def test_torchscript_export_matches_pytorch_at_new_sizes(tmp_path: Path, name: s
     out = tmp_path / f"{name}.pt"
     r = runner.invoke(app, ["export", str(path), "--format", "torchscript", "-o", str(out)])
     assert r.exit_code == 0, r.output
+    extra = {"ganapps.json": ""}
     with torch.no_grad():
-        got, want = torch.jit.load(str(out))(x), net(x)
+        got, want = torch.jit.load(str(out), _extra_files=extra)(x), net(x)
     assert got.shape == want.shape and (got - want).abs().max() < 1e-5
+    assert json.loads(extra["ganapps.json"])["config"] == read_metadata(path)["config"]
 
 
 def test_onnx_export_without_the_onnx_extra_names_the_extra(tmp_path: Path, monkeypatch) -> None:
