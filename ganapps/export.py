@@ -4,7 +4,7 @@ Every exportable net provides ``example_input()``: a latent batch for synthesis 
 image-to-image nets. Image dimensions are exported as dynamic, so one ONNX file serves any size
 (within the net's stride requirement). The weights file's metadata travels along as JSON (ONNX
 ``metadata_props["ganapps"]``, TorchScript extra file ``ganapps.json``): whoever runs the export
-without ganapps still learns the input range and sizes the model expects (``image_size``,
+without ganapps still learns what the model is and the sizes it expects (``image_size``,
 ``processing_size``, ``scale``).
 """
 from __future__ import annotations
