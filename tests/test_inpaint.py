@@ -189,6 +189,10 @@ def test_train_cli_exports_weights_the_pipeline_loads_and_resume_is_exact(tmp_pa
     pipe = InpaintPipeline(run / "generator.safetensors")
     assert pipe.image_size == 16 and pipe.spec.task == "inpaint" and pipe.spec.trained_steps == 3
     assert (run / "samples" / "epoch_001.png").exists()
+    r = runner.invoke(app, ["train", "inpaint", "--data", str(tmp_path / "faces"), "--out", str(tmp_path / "again"), "--size", "16",
+                            "--width", "4", "--iters", "1", "--batch-size", "4", "--device", "cpu", "--precision", "fp32",
+                            "--init", str(run / "generator.safetensors")])  # its config holds a tuple (dilations)
+    assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["train", "inpaint", "--data", str(data), "--out", str(tmp_path / "x"),
                             "--mask-ratio", "0.1-0.2,0.3-0.4"])  # fmt: skip
     assert r.exit_code == 2 and "one range" in r.output

@@ -3,6 +3,7 @@ nets, their EMA copies, optimizers, LR schedulers, gradient scalers, the head's 
 CycleGAN's image pools) and every random generator (per rank under DDP)."""
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -88,7 +89,7 @@ def init_generators(trainer: Trainer, paths: list[Path]) -> list[str]:
         if name not in trainer.task.generators:
             raise CheckpointError(f"{path}: cannot tell which of {', '.join(trainer.task.generators)} it initialises")
         net = ddp.unwrap(trainer.task.generators[name])
-        want = spec_of(net)
+        want = json.loads(json.dumps(spec_of(net)))  # as a file stores it: tuples become lists
         if (spec.get("arch"), spec.get("config")) != (want["arch"], want["config"]):
             diff = sorted(k for k in want["config"] if (spec.get("config") or {}).get(k) != want["config"][k])
             raise CheckpointError(
