@@ -93,7 +93,7 @@ def init_generators(trainer: Trainer, paths: list[Path]) -> list[str]:
         if (spec.get("arch"), spec.get("config")) != (want["arch"], want["config"]):
             diff = sorted(k for k in want["config"] if (spec.get("config") or {}).get(k) != want["config"][k])
             raise CheckpointError(
-                f"{path}: a {spec.get('arch')} that differs from this run's {name} in {', '.join(diff) or 'architecture'}"
+                f"{path}: its {spec.get('arch')} differs from this run's {name} in {', '.join(diff) or 'architecture'}"
             )
         net.load_state_dict({k: t.float() if t.is_floating_point() else t for k, t in tensors.items()})
         loaded.append(name)
