@@ -33,6 +33,11 @@ def _translation_weights(task: Optional[str], model: Optional[str]) -> Path:
     return resolve(name)
 
 
+def _check_size(size: Optional[int]) -> None:
+    if size is not None and size < 8:
+        raise UsageError(f"--size must be at least 8, not {size}")
+
+
 def _check_task(task: Optional[str]) -> None:
     from ganapps.pipelines.translate import TASKS
     from ganapps.weights import suggest
@@ -62,8 +67,7 @@ def translate(
     from ganapps.pipelines.translate import TranslatePipeline
 
     _check_task(task)
-    if size is not None and size < 8:
-        raise UsageError(f"--size must be at least 8, not {size}")
+    _check_size(size)
     check_precision(precision, device)
     pairs, problems = plan(inputs, output, overwrite, fmt)
     result = None
@@ -107,8 +111,7 @@ def eval_translate(
     kind = read_metadata(weights).get("model")
     if not info.accepts(kind):
         raise UsageError(f"{weights} is a {kind} model; task {task!r} needs a {info.model} model")
-    if size is not None and size < 8:
-        raise UsageError(f"--size must be at least 8, not {size}")
+    _check_size(size)
     if info.model == "cyclegan":
         if split not in ("test", "val"):
             raise UsageError(f"--split must be test or val, not {split!r}")
