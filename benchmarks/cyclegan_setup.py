@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import default_collate
 
-from ganapps.core.device import cpu_has_amx
+from ganapps.core.device import cpu_has_native_bf16
 from ganapps.core.trainer import TrainConfig, Trainer, _to_device
 from ganapps.data.datasets import load_size_for
 from ganapps.tasks.cyclegan import CycleGANConfig, CycleGANTask
@@ -48,7 +48,7 @@ def measure(precision: str, channels_last: bool, compile_: bool, batch: int) -> 
 
 
 def main() -> None:
-    print(f"CPU with AMX: {cpu_has_amx()}, threads: {torch.get_num_threads()}")
+    print(f"CPU with native bf16: {cpu_has_native_bf16()}, threads: {torch.get_num_threads()}")
     base = None
     for precision, cl, comp, batch in SETUPS:
         s = measure(precision, cl, comp, batch)

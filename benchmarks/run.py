@@ -7,7 +7,7 @@ Prints, for each pipeline, end-to-end images/s over a folder of images (model lo
 model-only ms/image, achieved GFLOP/s and its share of the measured fp32 matmul peak
 (``inference_speed.py``); seconds per training iteration of each task (``training_speed.py``);
 then the issue's three reference figures next to ours. Every figure is a median of repeats, at
-fp32 and at the precision ``auto`` picks here (bf16 on AMX CPUs and GPUs; plus fp16 on GPUs),
+fp32 and at the precision ``auto`` picks here (bf16 on CPUs with AMX or AVX512-BF16, and GPUs; plus fp16 on GPUs),
 and int8 (ONNX Runtime) for translate and upscale on CPUs where the onnx extra is installed.
 Run it on an otherwise idle machine: other processes on the cores move every figure.
 """
@@ -26,7 +26,7 @@ from rich.table import Table
 
 import inference_speed
 import training_speed
-from ganapps.core.device import autocast_dtype, cpu_features, cpu_has_amx, resolve_device
+from ganapps.core.device import autocast_dtype, cpu_features, cpu_has_native_bf16, resolve_device
 from ganapps.pipelines.int8 import available as int8_available
 from timing import matmul_peak
 
@@ -56,7 +56,7 @@ def cpu_name() -> str:
 def machine(device: torch.device, quick: bool, matmul_side: int) -> dict[str, Any]:
     return {
         "device": torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_name(),
-        "threads": torch.get_num_threads(), "amx": cpu_has_amx(), "cpu_features": list(cpu_features()), "torch": torch.__version__,
+        "threads": torch.get_num_threads(), "native_bf16": cpu_has_native_bf16(), "cpu_features": list(cpu_features()), "torch": torch.__version__,
         "quick": quick,
         "matmul_side": matmul_side,
     }  # fmt: skip

@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=2160)
     parser.add_argument("--tile", type=int, default=128)
     parser.add_argument("--tile-overlap", type=int, default=16)
-    parser.add_argument("--precision", default="auto", help="auto (bf16 on AMX) | fp32 | bf16")
+    parser.add_argument("--precision", default="auto", help="auto (bf16 on AMX or AVX512-BF16) | fp32 | bf16")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--blocks", type=int, default=16)
     parser.add_argument("--features", type=int, default=64)

@@ -63,18 +63,24 @@ def test_models_and_info(tmp_path, monkeypatch):
     assert r.exit_code == 0 and torch.__version__ in r.output and "--precision auto runs" in r.output
 
 
-def test_cpu_features_are_read_from_the_cpu_flags(monkeypatch, tmp_path) -> None:
+@pytest.mark.parametrize("flags, features, auto", [
+    ("fpu sse avx2 avx512f avx512_vnni", ("avx512_vnni", "avx2"), None),  # VNNI alone: fp32 (or int8) machine
+    ("fpu avx2 avx512f avx512_vnni avx512_bf16", ("avx512_bf16", "avx512_vnni", "avx2"), torch.bfloat16),  # Zen 4
+    ("fpu avx2 avx512_bf16 amx_tile amx_bf16", ("amx_bf16", "avx512_bf16", "avx2"), torch.bfloat16),  # Sapphire Rapids
+])
+def test_cpu_features_decide_auto_precision(monkeypatch, tmp_path, flags, features, auto) -> None:
     import ganapps.core.device as device
 
     cpuinfo = tmp_path / "cpuinfo"
-    cpuinfo.write_text("flags\t\t: fpu sse avx2 avx512f avx512_vnni\n")
+    cpuinfo.write_text(f"flags\t\t: {flags}\n")
     real_path = device.Path
     monkeypatch.setattr(device, "Path", lambda p: cpuinfo if p == "/proc/cpuinfo" else real_path(p))
-    device.cpu_features.cache_clear()
+    device.cpu_features.cache_clear(), device.cpu_has_native_bf16.cache_clear()
     try:
-        assert device.cpu_features() == ("avx512_vnni", "avx2")  # VNNI without AMX: an int8 machine
+        assert device.cpu_features() == features
+        assert device.autocast_dtype(torch.device("cpu"), "auto") == auto
     finally:
-        device.cpu_features.cache_clear()
+        device.cpu_features.cache_clear(), device.cpu_has_native_bf16.cache_clear()
 
 
 def test_export_onnx_matches_pytorch(tmp_path, dcgan_weights):

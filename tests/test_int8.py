@@ -95,7 +95,7 @@ def test_auto_takes_int8_on_a_vnni_cpu_without_amx_only_when_its_check_passes(tm
     from ganapps.pipelines.translate import TranslatePipeline
 
     monkeypatch.setenv("GANAPPS_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(device, "cpu_has_amx", lambda: False)
+    monkeypatch.setattr(device, "cpu_has_native_bf16", lambda: False)
     monkeypatch.setattr(device, "cpu_features", lambda: ("avx512_vnni", "avx2"))
     monkeypatch.setattr(int8, "QUALITY_BAR", bar)
     torch.manual_seed(0)
@@ -104,7 +104,7 @@ def test_auto_takes_int8_on_a_vnni_cpu_without_amx_only_when_its_check_passes(tm
     pipe = TranslatePipeline(tmp_path / "g.safetensors", precision="auto")
     assert isinstance(pipe.net, int8.Int8Net) == picks_int8 and pipe.dtype is None
     assert 30 < json.loads(next((tmp_path / "cache" / "int8").glob("*.json")).read_text())["psnr_to_fp32"] < 80
-    monkeypatch.setattr(device, "cpu_has_amx", lambda: True)  # an AMX CPU keeps bf16
+    monkeypatch.setattr(device, "cpu_has_native_bf16", lambda: True)  # a CPU with native bf16 keeps bf16
     assert not isinstance(TranslatePipeline(tmp_path / "g.safetensors", precision="auto").net, int8.Int8Net)
 
 

@@ -26,7 +26,7 @@ _state = {"debug": False}
 DEVICE = typer.Option("auto", "--device", help="auto | cpu | cuda")
 OVERWRITE = typer.Option(False, "--overwrite", help="Replace existing outputs.")
 PRECISION = typer.Option(
-    "auto", "--precision", help="auto (bf16 on AMX CPUs and GPUs; int8 on VNNI CPUs without AMX when it passes its "
+    "auto", "--precision", help="auto (bf16 on CPUs with AMX or AVX512-BF16, and GPUs; int8 on VNNI CPUs without native bf16 when it passes its "
     "40 dB check; else fp32) | fp32 | bf16 | fp16 (CUDA) | int8 (CPU, ONNX Runtime, quantized once per model and "
     "cached; needs the onnx extra)."
 )
@@ -138,7 +138,7 @@ def check_precision(precision: str, device: str, int8: bool = True) -> None:
         raise UsageError("--precision int8 is not available for this command yet (translate and upscale have it)")
     kind = resolve_device(device).type
     if precision == "fp16" and kind != "cuda":
-        raise UsageError("--precision fp16 needs a CUDA GPU (on CPU, auto uses bf16 where the CPU has AMX)")
+        raise UsageError("--precision fp16 needs a CUDA GPU (on CPU, auto uses bf16 where the CPU has AMX or AVX512-BF16)")
     if precision == "int8":
         from ganapps.pipelines.int8 import INSTALL_HINT, available
 

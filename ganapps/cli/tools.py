@@ -36,7 +36,7 @@ def info() -> None:
     import torch
 
     import ganapps
-    from ganapps.core.device import CPU_FEATURES, autocast_dtype, cpu_features, cpu_has_amx
+    from ganapps.core.device import CPU_FEATURES, autocast_dtype, cpu_features, cpu_has_native_bf16
     from ganapps.pipelines.int8 import available as int8_available, prefers_int8
 
     table = Table(show_header=False)
@@ -47,7 +47,7 @@ def info() -> None:
         "platform": platform.platform(),
         "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "not available",
         "cpu threads": str(torch.get_num_threads()),
-        "cpu AMX (bf16)": "yes" if cpu_has_amx() else "no",
+        "cpu native bf16 (AMX or AVX512-BF16)": "yes" if cpu_has_native_bf16() else "no",
         "cpu features": ", ".join(cpu_features()) or "none of " + ", ".join(CPU_FEATURES),
         "--precision auto runs": "int8 where a model passes its 40 dB check, else fp32" if not torch.cuda.is_available()
         and prefers_int8() else str(autocast_dtype(torch.device("cuda" if torch.cuda.is_available() else "cpu")) or "fp32")

@@ -48,7 +48,7 @@ def _run_flags(head: Head) -> list[tuple[str, Any, Any]]:
         ("epochs", Optional[int], typer.Option(None, "--epochs", help=epochs_help)),
         ("iters", Optional[int], typer.Option(None, "--iters", help=iters_help)),
         ("batch_size", int, typer.Option(s.batch_size, "--batch-size", min=1)),
-        ("precision", str, typer.Option("auto", "--precision", help="auto (bf16 on AMX CPUs/GPUs) | fp32 | bf16 | fp16")),
+        ("precision", str, typer.Option("auto", "--precision", help="auto (bf16 on CPUs with AMX or AVX512-BF16, and GPUs) | fp32 | bf16 | fp16")),
         ("device", str, typer.Option("auto", "--device", help="auto | cpu | cuda")),
         ("seed", int, typer.Option(0, "--seed", help="Fixes the initial weights, the data order and the augmentation.")),
         ("resume", bool, typer.Option(False, "--resume", help="Continue the run in --out exactly where it stopped.")),

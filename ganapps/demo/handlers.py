@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator, Optional
 import numpy as np
 import torch
 
-from ganapps.core.device import autocast_dtype, cpu_has_amx, resolve_device
+from ganapps.core.device import autocast_dtype, cpu_has_native_bf16, resolve_device
 from ganapps.data.io import Image, ImageReadError, pixel_limit, read_image
 from ganapps.pipelines.inpaint import check_mask
 from ganapps.pipelines.tiling import tile_spans
@@ -81,7 +81,7 @@ class Models:
         else:
             n = torch.get_num_threads()
             where = f"CPU, {n} thread{'s' * (n != 1)}"
-        why = " (bf16 needs a CPU with AMX or a GPU)" if dtype is None and not cpu_has_amx() else ""
+        why = " (bf16 needs a CPU with AMX or AVX512-BF16, or a GPU)" if dtype is None and not cpu_has_native_bf16() else ""
         return f"{where}, {precision}{why}"
 
 

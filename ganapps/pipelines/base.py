@@ -75,8 +75,8 @@ def inference_net(
 ) -> tuple[nn.Module, torch.dtype | None]:
     """The net to run for ``precision`` and the dtype to autocast it to: ``int8`` swaps in its
     ONNX Runtime twin (``pipelines/int8.py``, calibrated at ``size`` px; CPU only), the others
-    keep ``net`` under autocast. ``auto``: bf16 on AMX CPUs and GPUs; on a CPU with VNNI but no
-    AMX, int8 if its quality check is within 40 dB of fp32; else fp32."""
+    keep ``net`` under autocast. ``auto``: bf16 on CPUs with AMX or AVX512-BF16, and GPUs; on a CPU
+    with VNNI but no native bf16, int8 if its quality check is within 40 dB of fp32; else fp32."""
     from . import int8
 
     if precision == "int8":

@@ -153,7 +153,7 @@ def plan_demo_masks(pairs: list[tuple[Path, Path]], overwrite: bool) -> tuple[li
 class InpaintPipeline:
     """``pipe(image, hole)`` → the image with the hole filled; ``pipe.inpaint_file(src, dst, mask)``.
 
-    ``precision="auto"`` is bf16 autocast on AMX CPUs and GPUs, else fp32. ``face="off"`` skips face
+    ``precision="auto"`` is bf16 autocast on CPUs with AMX or AVX512-BF16, and GPUs, else fp32. ``face="off"`` skips face
     detection (step 1); ``detector`` replaces :func:`~.faces.detect_faces` (tests, other detectors).
     """
 

@@ -1,6 +1,6 @@
-"""int8 inference for CPUs without AMX, through ONNX Runtime's static post-training quantization.
+"""int8 inference for CPUs without native bf16, through ONNX Runtime's static post-training quantization.
 
-On a CPU with AVX-512 VNNI but no AMX, bf16 is emulated (slower than fp32) and our fp32 generator
+On a CPU with AVX-512 VNNI but neither AMX nor AVX512-BF16, bf16 is emulated (slower than fp32) and our fp32 generator
 already runs near the fp32 matmul peak: only fewer bits can go faster, and VNNI executes int8 dot
 products at four times the fp32 rate per instruction. ONNX Runtime is the engine: its CPU provider
 has VNNI int8 convolution kernels on every x86 CPU since Cascade Lake, and its quantizer does
@@ -131,11 +131,11 @@ QUALITY_BAR = 40.0  # dB from fp32 on the check images: below it, ``auto`` stays
 
 def prefers_int8() -> bool:
     """Whether ``--precision auto`` should try int8 here: a CPU with VNNI (int8 dot products) but no
-    AMX (whose bf16 is faster still), and the engine installed."""
-    from ganapps.core.device import cpu_features, cpu_has_amx
+    native bf16 (AMX or AVX512-BF16, faster still or close: see ``core/device.py``), and the engine installed."""
+    from ganapps.core.device import cpu_features, cpu_has_native_bf16
 
     features = cpu_features()
-    return not cpu_has_amx() and ("avx512_vnni" in features or "avx_vnni" in features) and available()
+    return not cpu_has_native_bf16() and ("avx512_vnni" in features or "avx_vnni" in features) and available()
 
 
 def int8_version(net: nn.Module, weights: str | Path, size: int) -> Int8Net:

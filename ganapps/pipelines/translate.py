@@ -109,7 +109,7 @@ def add_change(full: np.ndarray, small_in: np.ndarray, small_out: np.ndarray, ma
 class TranslatePipeline:
     """``pipe(image)`` → translated :class:`~ganapps.data.io.Image` of the same size.
 
-    ``precision``: ``auto`` (bf16 autocast on AMX CPUs and GPUs, else fp32), ``fp32``, ``bf16``,
+    ``precision``: ``auto`` (bf16 autocast on CPUs with AMX or AVX512-BF16, and GPUs, else fp32), ``fp32``, ``bf16``,
     ``fp16`` (CUDA), ``int8`` (CPU, ONNX Runtime, ``pipelines/int8.py``). ``keep_detail`` (default: on for CycleGAN photo models)
     adds the model's change to the full-size input instead of enlarging its output (see above).
     Images are processed with their shorter side at the file's ``processing_size`` when it has one

@@ -30,7 +30,7 @@ from .tiling import check_tiling, tiled, tiled_bands
 class UpscalePipeline:
     """``pipe(image)`` → the image ``pipe.scale`` times larger; ``pipe.upscale_file(src, dst)``.
 
-    ``precision``: ``auto`` (bf16 autocast on AMX CPUs and GPUs, else fp32), ``fp32``, ``bf16``,
+    ``precision``: ``auto`` (bf16 autocast on CPUs with AMX or AVX512-BF16, and GPUs, else fp32), ``fp32``, ``bf16``,
     ``fp16`` (CUDA), ``int8`` (CPU, ONNX Runtime, ``pipelines/int8.py``). ``tile=0`` runs whole images at once.
     """
 
