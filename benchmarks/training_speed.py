@@ -115,8 +115,9 @@ class _Items(Dataset):
         return self.items[i]
 
 
-def measure(config: Config, precision: str, device: torch.device) -> dict[str, Any]:
-    """Median seconds per ``train_step`` of ``config`` at ``precision`` on ``device``."""
+def measure(config: Config, precision: str, device: torch.device, compile: bool = False) -> dict[str, Any]:
+    """Median seconds per ``train_step`` of ``config`` at ``precision`` on ``device`` (``compile``:
+    through ``torch.compile``, whose compiling happens in the warm-up steps, not timed)."""
     torch.manual_seed(0)
     items = [config.item() for _ in range(config.batch)]
     batch = default_collate(items)
@@ -124,44 +125,51 @@ def measure(config: Config, precision: str, device: torch.device) -> dict[str, A
     with tempfile.TemporaryDirectory() as tmp:
         cfg = TrainConfig(
             out=Path(tmp), iters=10_000, batch_size=config.batch, device=str(device), precision=precision,
-            channels_last=config.channels_last, progress=False,
+            channels_last=config.channels_last, progress=False, compile=compile,
         )
         trainer = Trainer(task, _Items(items), cfg)
         on_device = _to_device(batch, trainer.device, config.channels_last)
         seconds = median_seconds(lambda: trainer.train_step([on_device]), config.repeats, config.warmup, trainer.device)
     return {
-        "task": config.task, "config": config.config, "precision": precision, "s_per_iter": seconds,
+        "task": config.task, "config": config.config, "precision": precision, "compile": compile, "s_per_iter": seconds,
         "img_s": config.batch / seconds, "reference": config.reference,
     }  # fmt: skip
 
 
 def main() -> None:
-    """Before a long run: images/s at one crop, for each precision here; pix2pix per batch size,
-    or CycleGAN against CUT (the same nets at batch 1: ``--task unpaired``).
+    """Before a long run: images/s at one crop, for each precision here; pix2pix or inpainting per
+    batch size, or CycleGAN against CUT (the same nets at batch 1: ``--task unpaired``); with
+    ``--compile``, each also through ``torch.compile``.
 
     ``python benchmarks/training_speed.py --size 96 --batch 1 8 16`` (pause any training first);
-    ``python benchmarks/training_speed.py --task unpaired --size 128 --ngf 32``."""
+    ``python benchmarks/training_speed.py --task unpaired --size 128 --ngf 32``;
+    ``OMP_NUM_THREADS=1 python benchmarks/training_speed.py --task inpaint --size 88 --batch 8 --compile``."""
     import argparse
 
     from ganapps.core.device import autocast_dtype, resolve_device
 
     parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
-    parser.add_argument("--task", choices=("pix2pix", "unpaired"), default="pix2pix")
+    parser.add_argument("--task", choices=("pix2pix", "inpaint", "unpaired"), default="pix2pix")
     parser.add_argument("--size", type=int, default=96)
     parser.add_argument("--ngf", type=int, default=64)
     parser.add_argument("--batch", type=int, nargs="+", default=[1, 8, 16])
+    parser.add_argument("--compile", action="store_true", help="also measure each through torch.compile")
     args = parser.parse_args()
     device = resolve_device("auto")
     precisions = ["fp32"] + (["bf16"] if autocast_dtype(device, "auto") is not None else [])
     if args.task == "unpaired":
         blocks = 9 if args.size >= 256 else 6
         runs = [_cyclegan(args.size, args.ngf, 64, blocks), _cut(args.size, args.ngf, 64, blocks)]
+    elif args.task == "inpaint":
+        runs = [_inpaint(args.size, 32, batch) for batch in args.batch]
     else:
         runs = [_pix2pix(args.size, args.ngf, batch) for batch in args.batch]
     for config in runs:
         for precision in precisions:
-            r = measure(config, precision, device)
-            print(f"{r['task']} {r['config']}, {precision}: {r['s_per_iter']:.3f} s/iter, {r['img_s']:.1f} img/s")
+            for compile in (False, True) if args.compile else (False,):
+                r = measure(config, precision, device, compile)
+                how = ", compiled" if compile else ""
+                print(f"{r['task']} {r['config']}, {precision}{how}: {r['s_per_iter']:.3f} s/iter, {r['img_s']:.1f} img/s")
 
 
 if __name__ == "__main__":
