@@ -375,6 +375,26 @@ def test_eval_inpaint_compares_with_opencv_per_bucket(tmp_path: Path) -> None:
     assert wide["masks"] == "wide" and wide["buckets"][0]["hole"] != report["buckets"][1]["hole"]  # other holes
 
 
+
+def test_eval_inpaint_val_split_is_the_faces_training_held_out(tmp_path: Path) -> None:
+    """``--split val`` scores exactly the training faces ``train inpaint`` held out (never the test
+    faces, never a face it trained on), so the step to ship can be chosen without the test set."""
+    from ganapps.eval.inpaint import held_out_folder
+    from ganapps.tasks.inpaint import InpaintInputs, build
+
+    faces = tmp_path / "faces"
+    _faces(faces / "train", n=20), _faces(faces / "test", n=3)
+    task, training = build(InpaintConfig(image_size=16, width=4, ndf=4, samples=2), InpaintInputs(data=faces, val=2), 0, 4)
+    val = held_out_folder(faces, 16, "val")
+    assert len(val.files) == 2 and torch.equal(val.stack(val.files), task.val)
+    assert not set(val.files) & set(training.files) and all(f.parent.name == "train" for f in val.files)
+    model = _tiny_model(tmp_path / "g.safetensors")
+    r = runner.invoke(app, ["eval", "inpaint", "--data", str(faces), "--split", "val", "--framing", "crop", "--masks", "wide",
+                            "--mask-ratio", "0.2-0.3", "--model", str(model)])  # fmt: skip
+    assert r.exit_code == 0 and "2 held-out training faces" in r.output, r.output
+    r = runner.invoke(app, ["eval", "inpaint", "--data", str(faces), "--split", "train", "--model", str(model)])
+    assert r.exit_code == 2 and len(r.output.strip().splitlines()) == 1
+
 # ------------------------------------------------------------------- issue 14: native scale, faces, wide masks
 def test_wide_masks_hit_the_range_vary_and_touch_the_border() -> None:
     masks = [wide_mask((109, 89), (0.05, 0.6), np.random.default_rng(s)) for s in range(60)]

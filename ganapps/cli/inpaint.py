@@ -138,6 +138,10 @@ def inpaint(
 @friendly_errors
 def eval_inpaint(
     data: Path = typer.Option(..., "--data", help="Folder of held-out face photos (or one with test/)."),
+    split: str = typer.Option(
+        "test", "--split", help="test (DATA/test, or DATA) | val (the training faces 'train inpaint' holds out by default: "
+        "choose the step to ship on these)."
+    ),
     mask_ratio: str = typer.Option(
         "0.1-0.2,0.2-0.3,0.3-0.4,0.4-0.5", "--mask-ratio", help="Comma-separated hole-share buckets."
     ),
@@ -160,7 +164,7 @@ def eval_inpaint(
 ) -> None:
     """PSNR/SSIM/L1 per mask-ratio bucket: our model vs OpenCV Telea and Navier-Stokes, same masks."""
     from ganapps.data.masks import MASK_FAMILIES
-    from ganapps.eval.inpaint import FRAMINGS, evaluate_inpainting
+    from ganapps.eval.inpaint import FRAMINGS, SPLITS, evaluate_inpainting
 
     ratios = _mask_ratios(mask_ratio)
     families = [m.strip() for m in masks.split(",") if m.strip()]
@@ -170,12 +174,15 @@ def eval_inpaint(
     if not framings or any(f not in FRAMINGS for f in framings):
         raise UsageError(f"--framing {framing}: use native, crop or native,crop")
     _check_face_mode(face)
+    if split not in SPLITS:
+        raise UsageError(f"--split must be test or val, not {split!r}")
     weights = _inpaint_weights(method, model)
     for f in framings:
         for family in families:
             r = report_dataset_warnings(
                 lambda f=f, m=family: evaluate_inpainting(
-                    weights, data, ratios, seed, device, framing=f, face=face, masks=m, method=method, limit=limit
+                    weights, data, ratios, seed, device, framing=f, face=face, masks=m, method=method, limit=limit,
+                    split=split,
                 )
             )
             _print_inpaint_table(r, f"{weights.stem} ({method})" if method != "net" else weights.stem)
@@ -184,7 +191,8 @@ def eval_inpaint(
 def _print_inpaint_table(r: dict, model_label: str) -> None:
     """One framing's report as a table: per bucket ours, Telea and Navier-Stokes."""
     where = f"at their own size, --face {r['face']}" if r["framing"] == "native" else f"centre squares at {r['image_size']} px"
-    table = Table(title=f"inpainting {r['n']} images {where}, {r['masks']} masks, seed {r['seed']}: "
+    faces = "held-out training faces" if r.get("split") == "val" else "images"
+    table = Table(title=f"inpainting {r['n']} {faces} {where}, {r['masks']} masks, seed {r['seed']}: "
                         "PSNR (dB), SSIM, L1 over the whole image (RGB, 8-bit)")  # fmt: skip
     for col in ("mask ratio", "hole", "method", "PSNR", "SSIM", "L1", "vs Telea"):
         table.add_column(col, justify="left" if col == "method" else "right")

@@ -27,28 +27,38 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ganapps.data.datasets import ImageFolder
+from ganapps.data.datasets import ImageFolder, holdout
 from ganapps.data.degrade import quantize8
 from ganapps.data.io import Image, read_image
 from ganapps.data.masks import MASK_FAMILIES, eval_mask, eval_masks
 from ganapps.pipelines.inpaint import InpaintPipeline
 from ganapps.pipelines.latent_inpaint import LatentInpaintPipeline
+from ganapps.tasks.inpaint import VAL_FACES
 
 from .domain import stack
 from .opencv_inpaint import OPENCV_METHODS, opencv_inpaint
 from .translate import image_metrics
 
 FRAMINGS = ("native", "crop")
+SPLITS = ("test", "val")
 
 
-def held_out_folder(data: Path, size: int) -> ImageFolder:
-    """``data/test`` (or ``data`` itself) at ``size``; unreadable files are skipped with one warning."""
-    return ImageFolder(data / "test" if (data / "test").is_dir() else data, size)
+def held_out_folder(data: Path, size: int, split: str = "test") -> ImageFolder:
+    """``data/test`` (or ``data`` itself) at ``size``; with ``split="val"`` the training faces that
+    ``ganapps train inpaint`` holds out by default (``--val``), on which the shipped step is chosen
+    without looking at the test faces. Unreadable files are skipped with one warning."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be test or val, not {split!r}")
+    if split == "test":
+        return ImageFolder(data / "test" if (data / "test").is_dir() else data, size)
+    folder = ImageFolder(data / "train" if (data / "train").is_dir() else data, size)
+    folder.files = holdout(folder.files, VAL_FACES)[1]  # the very split of tasks/inpaint.py's build()
+    return folder
 
 
-def held_out_images(data: Path, size: int) -> Tensor:
-    """``data/test`` (or ``data`` itself) as 8-bit-rounded N×3×S×S squares in [-1, 1]."""
-    return quantize8(stack(held_out_folder(data, size)))
+def held_out_images(data: Path, size: int, split: str = "test") -> Tensor:
+    """The held-out faces of ``split`` as 8-bit-rounded N×3×S×S squares in [-1, 1]."""
+    return quantize8(stack(held_out_folder(data, size, split)))
 
 
 def _as_tensor(rgb: np.ndarray) -> Tensor:
@@ -87,12 +97,13 @@ def evaluate_inpainting(
     masks: str = "freeform",
     method: str = "net",
     limit: int | None = None,
+    split: str = "test",
 ) -> dict[str, Any]:
     """Per bucket: the mean hole share and ``{"ours", "telea", "ns"}`` → ``{"psnr", "ssim", "l1"}``,
     in ``framing`` (``native`` | ``crop``, see the module docstring), with the holes of the mask
     family ``masks``; ``face`` is the pipeline's face mode of the native framing. ``method``
     ``latent`` makes "ours" the latent search of a face generator (``model``); ``limit``: only the
-    first images (in name order)."""
+    first images (in name order); ``split``: see :func:`held_out_folder`."""
     if framing not in FRAMINGS:
         raise ValueError(f"framing {framing!r}: use one of {', '.join(FRAMINGS)}")
     if masks not in MASK_FAMILIES:
@@ -100,13 +111,13 @@ def evaluate_inpainting(
     pipeline = {"net": InpaintPipeline, "latent": LatentInpaintPipeline}[method]
     pipe = pipeline(model, device, precision="fp32", face=face)
     report = {"framing": framing, "masks": masks, "image_size": pipe.image_size, "seed": seed, "device": str(pipe.device),
-              "method": method}
+              "method": method, "split": split}
     if framing == "native":
-        files = held_out_folder(data, pipe.image_size).files[:limit]
+        files = held_out_folder(data, pipe.image_size, split).files[:limit]
         images = [_as_tensor(read_image(f).rgb) for f in files]
         buckets = [_native_bucket(pipe, images, ratio, seed, masks) for ratio in ratios]
         return report | {"n": len(images), "face": face, "buckets": buckets}
-    images = held_out_images(data, pipe.image_size)[:limit]
+    images = held_out_images(data, pipe.image_size, split)[:limit]
     buckets = []
     for ratio in ratios:
         holes = eval_masks(len(images), pipe.image_size, ratio, seed, masks)
