@@ -61,7 +61,8 @@ def _run_flags(head: Head) -> list[tuple[str, Any, Any]]:
             "--batch-size stays the global batch."
         )),
         ("compile_", bool, typer.Option(
-            False, "--compile", help="torch.compile the nets: faster steps (mostly on GPUs) after a slow start."
+            False, "--compile", help="torch.compile the nets: faster steps after a minute of compiling "
+            "(one CPU thread, bf16: 18% for inpainting, 4% for pix2pix; see the README)."
         )),
     ]
 
