@@ -376,6 +376,25 @@ def test_eval_inpaint_compares_with_opencv_per_bucket(tmp_path: Path) -> None:
 
 
 
+def test_inpaint_training_sees_the_whole_frame_of_a_portrait(tmp_path: Path) -> None:
+    """Training squares come from anywhere along a portrait's longer side (its top and bottom rows
+    included, which centre squares never show), reproducibly under the trainer's seed; the
+    validation faces stay centre squares so epochs compare."""
+    from ganapps.tasks.inpaint import InpaintInputs, build
+
+    rows = np.repeat(np.linspace(0, 255, 40).round().astype(np.uint8)[:, None, None], 3, axis=2)  # brightness = row
+    for i in range(20):
+        _write(tmp_path / "train" / f"{i:02d}.png", np.repeat(rows, 20, axis=1))
+    _, training = build(InpaintConfig(image_size=16, width=4, ndf=4, samples=2), InpaintInputs(data=tmp_path, val=2), 0, 4)
+    torch.manual_seed(0)
+    tops = [training[0][0, 0, 0].item() for _ in range(200)]  # the top row's brightness gives the offset
+    torch.manual_seed(0)
+    assert tops == [training[0][0, 0, 0].item() for _ in range(200)]
+    assert min(tops) < -0.9 and max(tops) > -0.05  # from the very top to the last square (its top at mid-height)
+    assert len(set(tops)) > 10
+    centre = ImageFolder(tmp_path / "train", 16)[0][0, 0, 0].item()
+    assert centre == pytest.approx(np.median(tops), abs=0.15) and ImageFolder(tmp_path / "train", 16)[0].shape == (3, 16, 16)
+
 def test_eval_inpaint_val_split_is_the_faces_training_held_out(tmp_path: Path) -> None:
     """``--split val`` scores exactly the training faces ``train inpaint`` held out (never the test
     faces, never a face it trained on), so the step to ship can be chosen without the test set."""

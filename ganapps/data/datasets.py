@@ -89,17 +89,23 @@ def resize(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
     return np.clip(out.reshape(height, width, -1) if rgb.ndim == 3 else out, 0, 1)
 
 
-def fit_square(rgb: np.ndarray, size: int) -> np.ndarray:
-    """Resize the shorter side to ``size`` and keep the centre ``size``×``size`` square."""
+def fit_square(rgb: np.ndarray, size: int, where: float = 0.5) -> np.ndarray:
+    """Resize the shorter side to ``size`` and keep a ``size``×``size`` square: the centre one, or
+    the one at ``where`` along the longer side (0: top or left end, 1: bottom or right end).
+
+    >>> a = np.arange(12.0).reshape(4, 3, 1)  # 4 rows, 3 columns
+    >>> fit_square(a, 3)[:, 0, 0].tolist(), fit_square(a, 3, where=1.0)[:, 0, 0].tolist()
+    ([0.0, 3.0, 6.0], [3.0, 6.0, 9.0])
+    """
     h, w = rgb.shape[:2]
     scale = size / min(h, w)
     rgb = resize(rgb, max(size, round(w * scale)), max(size, round(h * scale)))
-    top, left = (rgb.shape[0] - size) // 2, (rgb.shape[1] - size) // 2
+    top, left = round((rgb.shape[0] - size) * where - 1e-9), round((rgb.shape[1] - size) * where - 1e-9)
     return rgb[top : top + size, left : left + size]
 
 
-def _load(path: Path, size: int) -> np.ndarray:
-    return fit_square(read_image(path).rgb, size)
+def _load(path: Path, size: int, where: float = 0.5) -> np.ndarray:
+    return fit_square(read_image(path).rgb, size, where)
 
 
 def _tensor(rgb: np.ndarray) -> Tensor:
@@ -117,19 +123,23 @@ def fixed_batch(dataset: Dataset, n: int) -> dict[str, Tensor] | Tensor:
 
 
 class ImageFolder(Dataset):
-    """A folder of photos → tensors 3×S×S in [-1, 1] (S = ``load_size``)."""
+    """A folder of photos → tensors 3×S×S in [-1, 1] (S = ``load_size``): each photo's shorter side
+    resized to S and its centre square, or with ``random_crop`` a square anywhere along the longer
+    side (drawn from torch's global RNG, which the trainer seeds and checkpoints), so that training
+    sees the whole frame: a portrait's top and bottom too, not only its middle."""
 
-    def __init__(self, folder: str | Path, load_size: int):
+    def __init__(self, folder: str | Path, load_size: int, random_crop: bool = False):
         problems: list[str] = []
         self.files = _usable(Path(folder), problems)
         warn_skipped(problems)
-        self.load_size = load_size
+        self.load_size, self.random_crop = load_size, random_crop
 
     def __len__(self) -> int:
         return len(self.files)
 
     def __getitem__(self, i: int) -> Tensor:
-        return _tensor(_load(self.files[i], self.load_size))
+        where = torch.rand(()).item() if self.random_crop else 0.5
+        return _tensor(_load(self.files[i], self.load_size, where))
 
     def stack(self, files: list[Path]) -> Tensor:
         """``files`` (e.g. the validation split :func:`holdout` took from this folder) as one
