@@ -207,9 +207,10 @@ def build(config: InpaintConfig, inputs: InpaintInputs, seed: int, batch_size: i
     if config.image_size < 8 or config.width < 2:
         raise UsageError("--size must be at least 8 and --width at least 2")
     folder = inputs.data / "train" if (inputs.data / "train").is_dir() else inputs.data
-    # Squares from anywhere along a photo's longer side: with centre squares only, the first 88-px
-    # run never saw the top and bottom 10 px of the 89×109 faces, and at their own size beat Telea
-    # there by 0.6–0.8 dB against 2.7 dB in the middle (40 held-out faces, 20–40% holes).
+    # Squares from anywhere along a photo's longer side: trained on centre squares, the shipped
+    # model never saw the top and bottom ~10 px of the 89×109 faces, and at their own size beats
+    # Telea in their top/bottom 12 rows by 0.6/0.8 dB against 2.6 dB in the middle
+    # (scripts/inpaint_by_rows.py: 40 held-out faces, 20–40% holes).
     dataset = ImageFolder(folder, config.image_size, random_crop=True)
     dataset.files, val_files = holdout(dataset.files, inputs.val)
     val = dataset.stack(val_files) if val_files else None
