@@ -27,20 +27,19 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ganapps.data.datasets import ImageFolder, holdout
+from ganapps.data.datasets import ImageFolder
 from ganapps.data.degrade import quantize8
 from ganapps.data.io import Image, read_image
 from ganapps.data.masks import MASK_FAMILIES, eval_mask, eval_masks
 from ganapps.pipelines.inpaint import InpaintPipeline
 from ganapps.pipelines.latent_inpaint import LatentInpaintPipeline
-from ganapps.tasks.inpaint import VAL_FACES
+from ganapps.tasks.inpaint import training_faces
 
 from .domain import stack
 from .opencv_inpaint import OPENCV_METHODS, opencv_inpaint
-from .translate import image_metrics
+from .translate import SPLITS, image_metrics
 
 FRAMINGS = ("native", "crop")
-SPLITS = ("test", "val")
 
 
 def held_out_folder(data: Path, size: int, split: str = "test") -> ImageFolder:
@@ -51,8 +50,8 @@ def held_out_folder(data: Path, size: int, split: str = "test") -> ImageFolder:
         raise ValueError(f"split must be test or val, not {split!r}")
     if split == "test":
         return ImageFolder(data / "test" if (data / "test").is_dir() else data, size)
-    folder = ImageFolder(data / "train" if (data / "train").is_dir() else data, size)
-    folder.files = holdout(folder.files, VAL_FACES)[1]  # the very split of tasks/inpaint.py's build()
+    folder, val_files = training_faces(data, size)
+    folder.files = val_files
     return folder
 
 

@@ -195,8 +195,18 @@ class InpaintInputs:
     val: int = option(VAL_FACES, "Training faces held out for validation (scored each epoch), at most a tenth.")
 
 
+def training_faces(data: Path, size: int, val: int = VAL_FACES, random_crop: bool = False) -> tuple[Any, list[Path]]:
+    """(the training faces of ``data/train`` or ``data``, the ``val`` faces held out of them): the
+    one split that training and ``eval inpaint --split val`` share."""
+    from ganapps.data.datasets import ImageFolder, holdout
+
+    folder = ImageFolder(data / "train" if (data / "train").is_dir() else data, size, random_crop)
+    folder.files, val_files = holdout(folder.files, val)
+    return folder, val_files
+
+
 def build(config: InpaintConfig, inputs: InpaintInputs, seed: int, batch_size: int) -> tuple[InpaintTask, Any]:
-    from ganapps.data.datasets import ImageFolder, fixed_batch, holdout
+    from ganapps.data.datasets import fixed_batch
 
     if "," in inputs.mask_ratio:
         raise UsageError("--mask-ratio: training takes one range, e.g. 0.1-0.5")
@@ -206,13 +216,11 @@ def build(config: InpaintConfig, inputs: InpaintInputs, seed: int, batch_size: i
         raise UsageError(f"--mask-ratio: {e}") from None
     if config.image_size < 8 or config.width < 2:
         raise UsageError("--size must be at least 8 and --width at least 2")
-    folder = inputs.data / "train" if (inputs.data / "train").is_dir() else inputs.data
     # Squares from anywhere along a photo's longer side: trained on centre squares, the shipped
     # model never saw the top and bottom ~10 px of the 89×109 faces, and at their own size beats
     # Telea in their top/bottom 12 rows by 0.6/0.8 dB against 2.6 dB in the middle
     # (scripts/inpaint_by_rows.py: 40 held-out faces, 20–40% holes).
-    dataset = ImageFolder(folder, config.image_size, random_crop=True)
-    dataset.files, val_files = holdout(dataset.files, inputs.val)
+    dataset, val_files = training_faces(inputs.data, config.image_size, inputs.val, random_crop=True)
     val = dataset.stack(val_files) if val_files else None
     return InpaintTask(config, fixed_batch(dataset, config.samples), val), dataset
 
