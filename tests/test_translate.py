@@ -567,3 +567,11 @@ def test_pix2pix_holds_out_validation_pairs_and_scores_them_each_epoch(tmp_path:
     r = runner.invoke(app, ["eval", "translate", "--task", "sketch2photo", "--data", str(photos), "--device", "cpu",
                             "--model", str(run / "generator.safetensors")])
     assert r.exit_code == 0 and "SSIM" in r.output and "face detector finds one" in r.output, r.output
+    # --split val scores the pairs the run held out as the run did: the step to ship is chosen without the test split
+    from ganapps.eval.translate import evaluate_pix2pix
+
+    held_out = evaluate_pix2pix(run / "generator.safetensors", photos, split="val")
+    assert held_out["n"] == 2 and abs(held_out["psnr"] - record["psnr"]) < 0.01 and abs(held_out["ssim"] - record["ssim"]) < 1e-3
+    r = runner.invoke(app, ["eval", "translate", "--task", "sketch2photo", "--data", str(photos), "--split", "val",
+                            "--model", str(run / "generator.safetensors")])
+    assert r.exit_code == 0 and "2 held-out training pairs" in " ".join(r.output.split()), r.output

@@ -84,14 +84,15 @@ def translate(
 @friendly_errors
 def eval_translate(
     task: str = typer.Option(..., "--task", help="horse2zebra | zebra2horse | facades | sketch2photo"),
-    data: Path = typer.Option(..., "--data", help="testA/testB (CycleGAN), test/ pairs (facades) or test photos (sketch2photo)."),
+    data: Path = typer.Option(..., "--data", help="testA/testB (CycleGAN), test/ pairs (facades) or test/ photos (sketch2photo); train*/ for --split val."),
     model: Optional[str] = typer.Option(None, "--model", help="Weights to score instead of the task's shipped ones."),
     classifier: str = typer.Option(
         "horse-zebra-classifier", "--classifier",
         help="Domain classifier for CycleGAN tasks (name or .safetensors; train your own with 'ganapps train domain-classifier').",
     ),
     split: str = typer.Option(
-        "test", "--split", help="CycleGAN: test (test{A,B}/) or val (the images training held out of train{A,B}/, with masks)."
+        "test", "--split", help="test (test{A,B}/ or test/) or val (the images 'ganapps train' holds out of the training "
+        "folder by default, with masks for CycleGAN: choose the step to ship on these)."
     ),
     masks: Optional[Path] = typer.Option(
         None, "--masks", help="CycleGAN: foreground masks named like the images, for background PSNR and foreground change."
@@ -101,7 +102,7 @@ def eval_translate(
 ) -> None:
     """Translation-success rate, scene and grid figures (CycleGAN) or PSNR/SSIM/L1 against ground truth (pix2pix)."""
     from ganapps.core.checkpoint import read_metadata
-    from ganapps.eval.translate import evaluate_cyclegan, evaluate_pix2pix
+    from ganapps.eval.translate import SPLITS, evaluate_cyclegan, evaluate_pix2pix
     from ganapps.pipelines.translate import TASKS
     from ganapps.weights import resolve
 
@@ -112,9 +113,9 @@ def eval_translate(
     if not info.accepts(kind):
         raise UsageError(f"{weights} is a {kind} model; task {task!r} needs a {info.model} model")
     _check_size(size)
+    if split not in SPLITS:
+        raise UsageError(f"--split must be test or val, not {split!r}")
     if info.model == "cyclegan":
-        if split not in ("test", "val"):
-            raise UsageError(f"--split must be test or val, not {split!r}")
         r = report_dataset_warnings(
             lambda: evaluate_cyclegan(weights, data, info.source, resolve(classifier), device, split=split, masks=masks, size=size)
         )
@@ -138,8 +139,9 @@ def eval_translate(
     else:
         if size is not None:
             raise UsageError("--size applies to CycleGAN tasks; pix2pix models are scored on their test pairs at the training size")
-        r = report_dataset_warnings(lambda: evaluate_pix2pix(weights, data, device))
-        table = Table(title=f"{task} ({info.what}): {r['n']} test pairs at {r['image_size']} px")
+        r = report_dataset_warnings(lambda: evaluate_pix2pix(weights, data, device, split=split))
+        where = "test pairs" if split == "test" else "held-out training pairs"
+        table = Table(title=f"{task} ({info.what}): {r['n']} {where} at {r['image_size']} px")
         for col in ("PSNR (dB)", "SSIM", "L1 (0-1 scale)", "grid score: outputs / real photos", "img/s"):
             table.add_column(col)
         table.add_row(

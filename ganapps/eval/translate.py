@@ -22,7 +22,6 @@ from typing import Any
 import kornia.metrics
 import torch
 from torch import Tensor
-from torch.utils.data import Dataset
 
 import numpy as np
 
@@ -124,24 +123,38 @@ def evaluate_cyclegan(
     return result
 
 
-def pix2pix_test_set(data: Path, spec: TranslateMeta, image_size: int) -> Dataset:
-    """The test pairs a pix2pix model is scored on: ``data/test`` aligned pairs in the model's
-    direction, or for a sketch model the photos of ``data/test`` (or ``data``) with their drawings."""
+def pix2pix_eval_pairs(data: Path, spec: TranslateMeta, image_size: int, split: str = "test") -> list[dict[str, Tensor]]:
+    """The pairs a pix2pix model is scored on, ``{"A": input, "B": target}`` at ``image_size``:
+    ``split="test"``: ``data/test`` aligned pairs in the model's direction, or for a sketch model the
+    photos of ``data/test`` (or ``data``) with their drawings; ``split="val"``: the training pairs
+    (photos) that ``ganapps train pix2pix`` holds out by default (``--val 50``), scored as its
+    ``val.jsonl`` scores them, to choose a step to ship without the test split."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be test or val, not {split!r}")
+    part = "test" if split == "test" else "train"
     if spec.input == "sketch":
-        folder = data / "test" if (data / "test").is_dir() else data
-        return SketchPairs(folder, image_size)
-    return AlignedDataset(data, "test", image_size, spec.direction)
+        folder = data / part if (data / part).is_dir() else data
+        if split == "test":
+            return list(SketchPairs(folder, image_size))
+        return [SketchPairs.pair(f, image_size) for f in SketchPairs(folder, image_size, val=VAL_PER_DOMAIN).val_files]
+    if split == "test":
+        return list(AlignedDataset(data, "test", image_size, spec.direction))
+    held_out = AlignedDataset(data, "train", image_size, spec.direction, val=VAL_PER_DOMAIN)
+    return [held_out.pair(f, image_size) for f in held_out.val_files]
 
 
-def evaluate_pix2pix(model: Path, data: Path, device: str = "cpu", batch_size: int = 1) -> dict[str, Any]:
-    """PSNR/SSIM/L1 of ``model``'s outputs against the true test targets, at the training size."""
+def evaluate_pix2pix(model: Path, data: Path, device: str = "cpu", batch_size: int = 1, split: str = "test") -> dict[str, Any]:
+    """PSNR/SSIM/L1 of ``model``'s outputs against the true targets of ``split``, at the training size."""
     pipe = TranslatePipeline(model, device)
-    pairs = pix2pix_test_set(data, pipe.spec, pipe.image_size)
-    inputs = torch.stack([pairs[i]["A"] for i in range(len(pairs))])
-    targets = torch.stack([pairs[i]["B"] for i in range(len(pairs))])
+    pairs = pix2pix_eval_pairs(data, pipe.spec, pipe.image_size, split)
+    if not pairs:
+        raise ValueError(f"{data}: no {split} pairs to score")
+    inputs = torch.stack([p["A"] for p in pairs])
+    targets = torch.stack([p["B"] for p in pairs])
     outputs, img_s = _timed_run(pipe, inputs, batch_size)
     result = {
         "n": len(pairs),
+        "split": split,
         **image_metrics(outputs, targets),
         "artifact_score": float(np.median([periodic_artifact_score(o) for o in outputs])),
         "artifact_score_targets": float(np.median([periodic_artifact_score(t) for t in targets])),
