@@ -151,7 +151,8 @@ def eval_translate(
         if "faces_found" in r:
             console.print(table)
             table = Table(title="is it a face? share of images in which the face detector finds one")
-            for col in ("outputs of test drawings", "real test photos", f"outputs of {r['n_schematic']} people's drawings",
+            kind = "test" if split == "test" else "held-out"
+            for col in (f"outputs of {kind} drawings", f"real {kind} photos", f"outputs of {r['n_schematic']} people's drawings",
                         "those drawings themselves"):
                 table.add_column(col)
             table.add_row(*(f"{100 * r[k]:.0f}%" for k in ("faces_found", "faces_found_targets", "schematic_faces_found",
