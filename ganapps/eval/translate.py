@@ -132,14 +132,12 @@ def pix2pix_eval_pairs(data: Path, spec: TranslateMeta, image_size: int, split: 
     if split not in SPLITS:
         raise ValueError(f"split must be test or val, not {split!r}")
     part = "test" if split == "test" else "train"
-    if spec.input == "sketch":
-        folder = data / part if (data / part).is_dir() else data
-        if split == "test":
-            return list(SketchPairs(folder, image_size))
-        return [SketchPairs.pair(f, image_size) for f in SketchPairs(folder, image_size, val=VAL_PER_DOMAIN).val_files]
+    folder = data / part if (data / part).is_dir() else data
     if split == "test":
-        return list(AlignedDataset(data, "test", image_size, spec.direction))
-    held_out = AlignedDataset(data, "train", image_size, spec.direction, val=VAL_PER_DOMAIN)
+        pairs = SketchPairs(folder, image_size) if spec.input == "sketch" else AlignedDataset(data, part, image_size, spec.direction)
+        return list(pairs)
+    held_out = (SketchPairs(folder, image_size, val=VAL_PER_DOMAIN) if spec.input == "sketch"
+                else AlignedDataset(data, part, image_size, spec.direction, val=VAL_PER_DOMAIN))
     return [held_out.pair(f, image_size) for f in held_out.val_files]
 
 
