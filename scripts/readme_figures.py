@@ -194,8 +194,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     args = parser.parse_args()
-    for figure in (horse_zebra, facades, sketches, upscale, inpaint, inpaint_in_photo):
+    for figure in (horse_zebra, facades, sketches, upscale, inpaint):
         figure(args.data)
+    inpaint_in_photo()  # scikit-image's photo, not ../shared
 
 
 if __name__ == "__main__":
