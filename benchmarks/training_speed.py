@@ -23,6 +23,7 @@ from ganapps.tasks.cyclegan import CycleGANConfig, CycleGANTask
 from ganapps.tasks.dcgan import DCGANConfig, DCGANTask
 from ganapps.tasks.inpaint import InpaintConfig, InpaintTask
 from ganapps.tasks.pix2pix import Pix2PixConfig, Pix2PixTask
+from ganapps.tasks.realsr import RealSRConfig, RealSRTask
 from ganapps.tasks.srgan import SRGANTaskConfig, SRGANTask
 from timing import median_seconds
 
@@ -73,6 +74,14 @@ def _srgan(hr: int, batch: int, **kw) -> Config:
     item = lambda: {"lr": _image(3, hr // 4), "hr": _image(3, hr)}  # noqa: E731
     desc = f"{hr // 4}→{hr} px, SRResNet 16×64, batch {batch}"
     return Config("SRGAN", desc, lambda s: SRGANTask(SRGANTaskConfig(scale=4), s), item, batch, **kw)
+
+
+def _realsr(hr: int, ndf: int, batch: int, **kw) -> Config:
+    """Real-ESRGAN-style ×4: ``ndf`` 0 is phase 1 (G alone on L1), else phase 2 with a U-Net D of that width."""
+    cfg = RealSRConfig(adv_weight=0.1 if ndf else 0.0, ndf=ndf or RealSRConfig.ndf)
+    item = lambda: {"lr": _image(3, hr // 4), "hr": _image(3, hr)}  # noqa: E731
+    desc = f"{hr // 4}→{hr} px, compact 16×64, " + (f"U-Net D ndf {ndf}" if ndf else "no D (L1)") + f", batch {batch}"
+    return Config("real-sr", desc, lambda s: RealSRTask(cfg, s), item, batch, warmup=1, repeats=3, **kw)
 
 
 def _inpaint(side: int, width: int, batch: int, **kw) -> Config:
@@ -143,13 +152,15 @@ def main() -> None:
 
     ``python benchmarks/training_speed.py --size 96 --batch 1 8 16`` (pause any training first);
     ``python benchmarks/training_speed.py --task unpaired --size 128 --ngf 32``;
-    ``OMP_NUM_THREADS=1 python benchmarks/training_speed.py --task inpaint --size 88 --batch 8 --compile``."""
+    ``OMP_NUM_THREADS=1 python benchmarks/training_speed.py --task inpaint --size 88 --batch 8 --compile``;
+    ``OMP_NUM_THREADS=1 python benchmarks/training_speed.py --task real-sr --size 128 --batch 16`` (phase 1,
+    then phase 2 with U-Net discriminators of width 32, 16, 8)."""
     import argparse
 
     from ganapps.core.device import autocast_dtype, resolve_device
 
     parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
-    parser.add_argument("--task", choices=("pix2pix", "inpaint", "unpaired"), default="pix2pix")
+    parser.add_argument("--task", choices=("pix2pix", "inpaint", "unpaired", "real-sr"), default="pix2pix")
     parser.add_argument("--size", type=int, default=96)
     parser.add_argument("--ngf", type=int, default=64)
     parser.add_argument("--batch", type=int, nargs="+", default=[1, 8, 16])
@@ -162,6 +173,8 @@ def main() -> None:
         runs = [_cyclegan(args.size, args.ngf, 64, blocks), _cut(args.size, args.ngf, 64, blocks)]
     elif args.task == "inpaint":
         runs = [_inpaint(args.size, 32, batch) for batch in args.batch]
+    elif args.task == "real-sr":
+        runs = [_realsr(args.size, ndf, batch) for batch in args.batch for ndf in (0, 32, 16, 8)]
     else:
         runs = [_pix2pix(args.size, args.ngf, batch) for batch in args.batch]
     for config in runs:
