@@ -133,12 +133,10 @@ def pix2pix_eval_pairs(data: Path, spec: TranslateMeta, image_size: int, split: 
         raise ValueError(f"split must be test or val, not {split!r}")
     part = "test" if split == "test" else "train"
     folder = data / part if (data / part).is_dir() else data
-    if split == "test":
-        pairs = SketchPairs(folder, image_size) if spec.input == "sketch" else AlignedDataset(data, part, image_size, spec.direction)
-        return list(pairs)
-    held_out = (SketchPairs(folder, image_size, val=VAL_PER_DOMAIN) if spec.input == "sketch"
-                else AlignedDataset(data, part, image_size, spec.direction, val=VAL_PER_DOMAIN))
-    return [held_out.pair(f, image_size) for f in held_out.val_files]
+    val = 0 if split == "test" else VAL_PER_DOMAIN
+    pairs = (SketchPairs(folder, image_size, val=val) if spec.input == "sketch"
+             else AlignedDataset(data, part, image_size, spec.direction, val=val))
+    return list(pairs) if split == "test" else [pairs.pair(f, image_size) for f in pairs.val_files]
 
 
 def evaluate_pix2pix(model: Path, data: Path, device: str = "cpu", batch_size: int = 1, split: str = "test") -> dict[str, Any]:
