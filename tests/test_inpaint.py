@@ -471,6 +471,15 @@ def test_face_path_frames_the_face_fills_only_the_hole_and_notes_the_rest(tmp_pa
     assert seen == [(40, 32), (300, 400)] and notes == ["200 hole pixels away from the faces: filled at the image's own scale"]
     assert np.array_equal(out.rgb[~hole], rgb[~hole])
 
+    at_scale = InpaintPipeline(model, face="auto", detector=lambda image: [(200.0, 100.0, 216.0, 116.0)])  # the model's 16 px
+    seen.clear()
+    at_scale.fill = lambda image, mask: seen.append(tuple(image.shape[-2:])) or fill(image, mask)  # type: ignore[method-assign]
+    notes.clear()
+    on_face = np.zeros_like(hole)
+    on_face[100:120, 200:220] = True  # inside its 32×40 px frame at (192, 83)
+    out = at_scale(Image(rgb), on_face, notes.append)  # left to the whole-image pass, which sees all the context
+    assert seen == [(300, 400)] and notes == [] and np.array_equal(out.rgb[~on_face], rgb[~on_face])
+
     no_face = InpaintPipeline(model, face="auto", detector=lambda image: [])
     off = InpaintPipeline(model, face="off", detector=lambda image: pytest.fail("--face off must not detect"))
     notes.clear()
