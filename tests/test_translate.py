@@ -30,6 +30,7 @@ from ganapps.data.datasets import (
     load_size_for,
 )
 from ganapps.data.sketch import normalise_drawing, photo_to_sketch, stroke_width
+from ganapps.eval.translate import image_metrics
 from ganapps.nets import spec_of
 from ganapps.nets.blocks import pad_to_stride
 from ganapps.nets.patchgan import PatchGANConfig, PatchGANDiscriminator, receptive_field
@@ -258,6 +259,17 @@ def test_pix2pix_objective_is_gan_plus_100_l1_and_half_d() -> None:
     d_loss, _ = task.d_loss(batch, fake_b.detach())
     assert d_loss.item() == pytest.approx(0.5 * get_loss("vanilla").d(real, fake).item(), rel=1e-5)
     assert task.weights_metadata("generator")["direction"] == "AtoB"
+
+
+def test_pix2pix_ssim_weight_adds_one_minus_ssim_measured_as_the_evaluation_does() -> None:
+    task = Pix2PixTask(Pix2PixConfig(image_size=32, ngf=2, ndf=4, lambda_ssim=300.0), _fake_batch(32))
+    batch = task.augment(_fake_batch(32))
+    fake_b = task.generate(batch)
+    loss, logs = task.g_loss(batch, fake_b)
+    ssim = image_metrics(fake_b.detach(), batch["B"])["ssim"]
+    assert logs["ssim_loss"] == pytest.approx(1 - ssim, rel=1e-4)
+    assert loss.item() == pytest.approx(logs["gan_loss"] + 100 * logs["l1_loss"] + 300 * logs["ssim_loss"], rel=1e-5)
+    assert "ssim_loss" not in Pix2PixTask(Pix2PixConfig(image_size=32, ngf=2, ndf=4), _fake_batch(32)).g_loss(batch, fake_b)[1]
 
 
 def test_pix2pix_crops_input_and_target_identically() -> None:
