@@ -1,6 +1,7 @@
 """Clothes from a prompt: prompt matching, class-conditional DCGAN nets, training and generate --prompt."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,38 @@ def test_generate_refuses_no_images_and_a_grid_too_large_to_be_one_file(tmp_path
     assert r.exit_code == 2 and "-n must be at least 1" in r.output
     r = runner.invoke(app, ["generate", "--model", str(dcgan_weights), "-n", "2000000", "-o", str(tmp_path / "g.png")])
     assert r.exit_code == 2 and "--out-dir" in r.output and not (tmp_path / "g.png").exists()
+
+
+def test_dcgan_holds_out_fashion_images_and_scores_each_epoch_against_them(tmp_path: Path, idx_data: Path) -> None:
+    from ganapps.tasks.dcgan import DCGANConfig, DCGANInputs, build
+
+    task, dataset = build(DCGANConfig(nz=8, ngf=4, ndf=4), DCGANInputs(data=idx_data, conditional=True), 0, 32)
+    again, _ = build(DCGANConfig(nz=8, ngf=4, ndf=4), DCGANInputs(data=idx_data, conditional=True), 0, 32)
+    assert task.val is not None and len(task.val) == 25 and len(dataset) == 256 - 25 and torch.equal(task.val, again.val)
+    train = {bytes(dataset.images[i].numpy()) for i in range(len(dataset))}
+    assert not any(bytes(((v + 1) * 127.5).round().to(torch.uint8).numpy()) in train for v in task.val)
+
+    class Replay(torch.nn.Module):  # "draws" the held-out images themselves: FID ~0
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(1))
+            self.i = 0
+
+        def forward(self, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+            out = task.val[self.i : self.i + len(z)]
+            self.i += len(z)
+            return out
+
+    figures = task.validate({"G": Replay()})
+    assert abs(figures["fid"]) < 1e-3 and 0 <= figures["class_hit_min"] <= figures["class_hit"] <= 1
+    noise = task.validate({"G": task.generators["G"].eval()})
+    assert noise["fid"] > 1.0
+    off, full = build(DCGANConfig(nz=8), DCGANInputs(data=idx_data, val=0), 0, 32)
+    assert off.val is None and len(full) == 256
+
+    run = tmp_path / "run"
+    r = runner.invoke(app, ["train", "dcgan", "--data", str(idx_data), "--out", str(run), "--conditional", "--epochs", "1",
+                            "--batch-size", "64", "--device", "cpu", "--precision", "fp32"])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    logged = json.loads((run / "val.jsonl").read_text().splitlines()[-1])
+    assert {"fid", "class_hit", "class_hit_min"} <= logged.keys() and list((run / "snapshots").iterdir())
