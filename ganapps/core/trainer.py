@@ -333,7 +333,9 @@ class Trainer:
         modes = {k: g.training for k, g in gens.items()}
         for g in gens.values():
             g.eval()
-        with torch.no_grad():
+        # fork_rng: whatever validation draws (a judge net's initialisation before its weights load,
+        # sampling noise) must not move the training RNG, or a resumed run would not replay this one
+        with torch.no_grad(), torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
             figures = self.task.validate(gens)
         for k, g in gens.items():
             g.train(modes[k])
