@@ -31,7 +31,7 @@ REGISTRY: dict[str, ShippedModel] = {
         ShippedModel("zebra2horse", "translate", "horse2zebra, 700+700 train photos, 128 px; runs at 160 px", "90.7% of test zebras judged horses; background 28.7 dB"),
         ShippedModel("horse-zebra-classifier", "classify (translation eval)", "horse2zebra train photos less validation", "test accuracy 95.8% (horses 98.3%, zebras 93.6%)"),
         ShippedModel("facades", "translate", "CMP facades: 400 label map/photo pairs, 128 px", "test PSNR 12.94 dB, SSIM 0.220"),
-        ShippedModel("sketch2photo", "translate", "faces: 9,250 CelebA photos with varied drawings, 96 px", "test PSNR 16.11 dB, SSIM 0.647"),
+        ShippedModel("sketch2photo", "translate", "faces: 9,250 CelebA photos with varied drawings, 96 px", "test PSNR 16.26 dB, SSIM 0.654"),
         ShippedModel("inpaint-faces", "inpaint", "faces: 9,200 CelebA photos, wide masks, 88 px", "+2.8 to +3.1 dB PSNR over OpenCV Telea at the faces' own size"),
         ShippedModel("srresnet-x4", "upscale", "T91 + BSDS200", "Set5 ×4 Y-PSNR 31.21 dB (bicubic 28.43)"),
         ShippedModel("srgan-x4", "upscale", "T91 + BSDS200", "sharper; Set5 ×4 Y-PSNR 30.13 dB (bicubic 28.43)"),
