@@ -21,6 +21,7 @@ from ganapps.data.datasets import load_size_for
 from ganapps.tasks.cut import CUTConfig, CUTTask
 from ganapps.tasks.cyclegan import CycleGANConfig, CycleGANTask
 from ganapps.tasks.dcgan import DCGANConfig, DCGANTask
+from ganapps.tasks.imagegan import ImageGANConfig, ImageGANTask
 from ganapps.tasks.inpaint import InpaintConfig, InpaintTask
 from ganapps.tasks.pix2pix import Pix2PixConfig, Pix2PixTask
 from ganapps.tasks.realsr import RealSRConfig, RealSRTask
@@ -95,6 +96,13 @@ def _dcgan(ngf: int, batch: int, **kw) -> Config:
     return Config("DCGAN", f"28 px, ngf {ngf}, batch {batch}", lambda s: DCGANTask(cfg), lambda: _image(1, 28), batch, **kw)
 
 
+def _imagegan(side: int, ngf: int, batch: int, channels_last: bool, **kw) -> Config:
+    cfg = ImageGANConfig(image_size=side, width=ngf)
+    desc = f"{side} px, ngf {ngf}, batch {batch}" + (", channels-last" if channels_last else "")
+    return Config("image-gan", desc, lambda s: ImageGANTask(cfg), lambda: _image(3, side), batch,
+                  channels_last=channels_last, **kw)
+
+
 def configs(quick: bool) -> list[Config]:
     """Each task at its default (paper) configuration, plus the reference's small CycleGAN."""
     if quick:
@@ -154,15 +162,17 @@ def main() -> None:
     ``python benchmarks/training_speed.py --task unpaired --size 128 --ngf 32``;
     ``OMP_NUM_THREADS=1 python benchmarks/training_speed.py --task inpaint --size 88 --batch 8 --compile``;
     ``OMP_NUM_THREADS=1 python benchmarks/training_speed.py --task real-sr --size 128 --batch 16`` (phase 1,
-    then phase 2 with U-Net discriminators of width 32, 16, 8)."""
+    then phase 2 with U-Net discriminators of width 32, 16, 8);
+    ``OMP_NUM_THREADS=1 python benchmarks/training_speed.py --task image-gan --size 64 --ngf 32 48 64 --batch 64 --compile``
+    (each width with and without channels-last)."""
     import argparse
 
     from ganapps.core.device import autocast_dtype, resolve_device
 
     parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
-    parser.add_argument("--task", choices=("pix2pix", "inpaint", "unpaired", "real-sr"), default="pix2pix")
+    parser.add_argument("--task", choices=("pix2pix", "inpaint", "unpaired", "real-sr", "image-gan"), default="pix2pix")
     parser.add_argument("--size", type=int, default=96)
-    parser.add_argument("--ngf", type=int, default=64)
+    parser.add_argument("--ngf", type=int, nargs="+", default=[64])
     parser.add_argument("--batch", type=int, nargs="+", default=[1, 8, 16])
     parser.add_argument("--compile", action="store_true", help="also measure each through torch.compile")
     args = parser.parse_args()
@@ -170,13 +180,15 @@ def main() -> None:
     precisions = ["fp32"] + (["bf16"] if autocast_dtype(device, "auto") is not None else [])
     if args.task == "unpaired":
         blocks = 9 if args.size >= 256 else 6
-        runs = [_cyclegan(args.size, args.ngf, 64, blocks), _cut(args.size, args.ngf, 64, blocks)]
+        runs = [_cyclegan(args.size, args.ngf[0], 64, blocks), _cut(args.size, args.ngf[0], 64, blocks)]
     elif args.task == "inpaint":
         runs = [_inpaint(args.size, 32, batch) for batch in args.batch]
     elif args.task == "real-sr":
         runs = [_realsr(args.size, ndf, batch) for batch in args.batch for ndf in (0, 32, 16, 8)]
+    elif args.task == "image-gan":
+        runs = [_imagegan(args.size, ngf, batch, cl) for ngf in args.ngf for batch in args.batch for cl in (False, True)]
     else:
-        runs = [_pix2pix(args.size, args.ngf, batch) for batch in args.batch]
+        runs = [_pix2pix(args.size, ngf, batch) for ngf in args.ngf for batch in args.batch]
     for config in runs:
         for precision in precisions:
             for compile in (False, True) if args.compile else (False,):

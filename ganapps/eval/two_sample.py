@@ -19,6 +19,7 @@ from ganapps.nets.domain_classifier import DomainClassifier, DomainClassifierCon
 
 NN_SIDE = 32  # images are compared at this size: small shifts and noise should not count as novelty
 STEPS = 400  # training batches of the two-sample judge
+MIN_IMAGES = 8  # of each kind: fewer leave the judge nothing to be tested on
 
 
 def two_sample_accuracy(real: Tensor, fake: Tensor, steps: int | None = None, seed: int = 0) -> float:
@@ -26,8 +27,8 @@ def two_sample_accuracy(real: Tensor, fake: Tensor, steps: int | None = None, se
     [-1, 1]; the larger set is cut to the smaller's size), trained ``steps`` batches of 32 whatever
     the set size, so a small set is not judged by an untrained net. Flips augment the training half."""
     n = min(len(real), len(fake))
-    if n < 8:
-        raise ValueError(f"the two-sample test needs at least 8 images of each kind, not {n}")
+    if n < MIN_IMAGES:
+        raise ValueError(f"the two-sample test needs at least {MIN_IMAGES} images of each kind, not {n}")
     g = torch.Generator().manual_seed(seed)
     real, fake = real[torch.randperm(len(real), generator=g)[:n]], fake[torch.randperm(len(fake), generator=g)[:n]]
     half = n // 2

@@ -4,6 +4,11 @@ The nets are :mod:`ganapps.nets.imagegan` (resize-conv G, spectrally normalised 
 the hinge loss, Adam at 2e-4 with β = (0.0, 0.9) as in SNGAN, and the trainer keeps an EMA of G
 (the exported, shipped generator). The data is augmented by horizontal flips only: a face is
 symmetric enough, colour or crop jitter would teach G jittered faces.
+
+Training photos held out of the run (``--val``) score each epoch by the classifier two-sample test
+(:func:`ganapps.eval.two_sample.two_sample_accuracy`: a fresh small CNN's held-out accuracy at
+telling them from as many samples; 50% = it cannot), so the shipped epoch is chosen on photos the
+run never saw and not on the test faces, which ``ganapps eval generate`` keeps for the final figure.
 """
 from __future__ import annotations
 
@@ -41,8 +46,10 @@ class ImageGANConfig:
 class ImageGANTask(Task):
     name = "image-gan"
 
-    def __init__(self, config: ImageGANConfig = ImageGANConfig()):
+    def __init__(self, config: ImageGANConfig = ImageGANConfig(), val: Tensor | None = None):
+        """``val``: held-out real photos in [-1, 1] at the training size, scored by :meth:`validate`."""
         self.config = c = config
+        self.val = val
         self.loss = get_loss(c.loss)
         g_cfg = ImageGANGeneratorConfig(nz=c.nz, ngf=c.width, image_size=c.image_size)
         d_cfg = ImageGANDiscriminatorConfig(ndf=c.width, image_size=c.image_size)
@@ -80,6 +87,20 @@ class ImageGANTask(Task):
         G = generators["G"]
         return G(self.fixed_z.to(next(G.parameters()).device))
 
+    def validate(self, generators: dict[str, nn.Module]) -> dict[str, float]:
+        """``two_sample``: the held-out accuracy of a fresh judge telling the validation photos from
+        as many samples of fixed noise (lower is better, 0.5 is the floor)."""
+        if self.val is None:
+            return {}
+        from ganapps.eval.two_sample import two_sample_accuracy
+
+        G = generators["G"]
+        device = next(G.parameters()).device
+        z = torch.randn(len(self.val), self.config.nz, generator=torch.Generator().manual_seed(0))
+        fake = torch.cat([G(chunk.to(device)).float().cpu() for chunk in z.split(256)])
+        with torch.enable_grad():  # the trainer validates under no_grad; the judge trains
+            return {"two_sample": two_sample_accuracy(self.val, fake)}
+
     def exports(self) -> dict[str, str]:
         return {"generator": "G"}
 
@@ -90,13 +111,18 @@ class ImageGANTask(Task):
 @dataclass
 class ImageGANInputs:
     data: Path = option(..., "Folder of photos (or one with train/), e.g. faces; centre squares are used.")
+    val: int = option(500, "Training photos held out for validation (two-sample test each epoch), at most a tenth.")
 
 
 def build(config: ImageGANConfig, inputs: ImageGANInputs, seed: int, batch_size: int) -> tuple[ImageGANTask, Any]:
-    from ganapps.data.datasets import ImageFolder
+    from ganapps.data.datasets import ImageFolder, holdout
+    from ganapps.eval.two_sample import MIN_IMAGES
 
-    folder = inputs.data / "train" if (inputs.data / "train").is_dir() else inputs.data
-    return ImageGANTask(config), ImageFolder(folder, config.image_size)
+    photos = ImageFolder(inputs.data / "train" if (inputs.data / "train").is_dir() else inputs.data, config.image_size)
+    val_files: list[Path] = []
+    if len(photos.files) // 10 >= MIN_IMAGES:  # a smaller folder trains on every photo, unvalidated
+        photos.files, val_files = holdout(photos.files, inputs.val)
+    return ImageGANTask(config, photos.stack(val_files) if val_files else None), photos
 
 
 HEAD = Head(
