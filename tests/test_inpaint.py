@@ -425,6 +425,23 @@ def test_wide_masks_hit_the_range_vary_and_touch_the_border() -> None:
     assert InpaintConfig().masks == "wide" and InpaintConfig().mask_ratio == (0.05, 0.6)
 
 
+def test_mixed_masks_draw_each_family_about_half_the_time() -> None:
+    from ganapps.data.masks import mixed_mask
+
+    def family(seed: int) -> str:
+        mask = mixed_mask(48, (0.1, 0.3), np.random.default_rng(seed))
+        rng = np.random.default_rng(seed)
+        rng.random()  # the coin mixed_mask tossed
+        state = rng.bit_generator.state
+        if np.array_equal(mask, random_mask(48, (0.1, 0.3), rng)):
+            return "freeform"
+        rng.bit_generator.state = state
+        return "wide" if np.array_equal(mask, wide_mask(48, (0.1, 0.3), rng)) else "neither"
+
+    drawn = [family(s) for s in range(40)]
+    assert "neither" not in drawn and 10 <= drawn.count("freeform") <= 30
+
+
 @pytest.mark.parametrize("shape", [(109, 89), (1, 1), (30, 2000), (1, 7)])
 def test_native_path_keeps_the_size_and_the_known_pixels(tmp_path: Path, shape: tuple[int, int]) -> None:
     pipe = InpaintPipeline(_tiny_model(tmp_path / "g.safetensors"), face="off")

@@ -56,7 +56,7 @@ class InpaintConfig:
     ndf: int = 32  # SN-PatchGAN width; the paper's 64 costs 4× as much for a term weighted 0.1
     mask_ratio: tuple[float, float] = (0.05, 0.6)  # hole share of each training mask (beyond the eval's 0.1-0.5)
     masks: str = option(
-        "wide", "Training mask family: wide (strokes of any width, boxes, blobs, border holes) | freeform (the first model's).",
+        "wide", "Training mask family: wide (strokes of any width, boxes, blobs, border holes) | freeform (the first model's) | mixed (half each).",
         choices=tuple(MASK_FAMILIES),
     )
     hole_weight: float = 6.0
