@@ -1,8 +1,10 @@
 """Image-folder GAN head: unconditional photos (faces that are not real) from a folder of images.
 
 The nets are :mod:`ganapps.nets.imagegan` (resize-conv G, spectrally normalised D); the loss is
-the hinge loss, Adam at 2e-4 with β = (0.0, 0.9) as in SNGAN, and the trainer keeps an EMA of G
-(the exported, shipped generator). The data is augmented by horizontal flips only: a face is
+the hinge loss, Adam at 2e-4 with β = (0.5, 0.999) and one D step per G step (SNGAN's setting C
+for its standard CNN, Miyato et al. 2018, table 1; the β1 = 0 of its ResNet runs goes with five D
+steps per G step, five times the cost), and the trainer keeps an EMA of G (the exported, shipped
+generator). The data is augmented by horizontal flips only: a face is
 symmetric enough, colour or crop jitter would teach G jittered faces.
 
 Training photos held out of the run (``--val``) score each epoch by the classifier two-sample test
@@ -39,7 +41,7 @@ class ImageGANConfig:
     width: int = option(64, "Width of G and D at full resolution.", flag="--ngf")
     loss: str = "hinge"
     lr: float = 2e-4
-    betas: tuple[float, float] = (0.0, 0.9)
+    betas: tuple[float, float] = (0.5, 0.999)
     samples: int = 64  # images in the fixed-noise grid
 
 
