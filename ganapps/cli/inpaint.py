@@ -169,7 +169,7 @@ def eval_inpaint(
     ratios = _mask_ratios(mask_ratio)
     families = [m.strip() for m in masks.split(",") if m.strip()]
     if not families or any(m not in MASK_FAMILIES for m in families):
-        raise UsageError(f"--masks {masks}: use {', '.join(MASK_FAMILIES)} or both, comma-separated")
+        raise UsageError(f"--masks {masks}: use one or more of {', '.join(MASK_FAMILIES)}, comma-separated")
     framings = [f.strip() for f in framing.split(",") if f.strip()]
     if not framings or any(f not in FRAMINGS for f in framings):
         raise UsageError(f"--framing {framing}: use native, crop or native,crop")
