@@ -367,6 +367,10 @@ def test_real_sr_head_trains_on_realistic_inputs_and_its_weights_upscale(tmp_pat
     crops = RealisticSRCrops([data], scale=2, crop=32, seed=1)
     a, b = crops[1], crops[1]
     assert a["lr"].shape == (3, 16, 16) and torch.equal(a["lr"], b["lr"]) and not torch.equal(a["lr"], degrade(a["hr"], 2))
+    mixed = RealisticSRCrops([data], scale=2, crop=32, seed=1, clean_share=0.5, min_items=80)
+    clean = [torch.equal(item["lr"], degrade(item["hr"], 2)) for item in (mixed[i] for i in range(len(mixed)))]
+    assert 0.3 < np.mean(clean) < 0.7  # about half the inputs downscaled cleanly, the rest degraded
+    assert all(torch.equal(mixed[i]["lr"], mixed[i]["lr"]) for i in range(4))  # still a function of the index
     common = ["--data", str(data), "--scale", "2", "--crop", "32", "--width", "8", "--depth", "2", "--batch-size", "2",
               "--device", "cpu", "--precision", "fp32"]  # fmt: skip
     r = runner.invoke(app, ["train", "real-sr", "--out", str(tmp_path / "p1"), "--iters", "2", "--adv-weight", "0", *common])
@@ -378,6 +382,8 @@ def test_real_sr_head_trains_on_realistic_inputs_and_its_weights_upscale(tmp_pat
     assert pipe.spec.degradation == "realistic" and pipe(Image(np.zeros((9, 11, 3), np.float32))).size == (18, 22)
     r = runner.invoke(app, ["train", "real-sr", "--out", str(tmp_path / "x"), "--iters", "1", *common[:4], "--crop", "36"])
     assert r.exit_code == 2 and "multiple of the scale 2 and of 8" in r.output
+    r = runner.invoke(app, ["train", "real-sr", "--out", str(tmp_path / "y"), "--iters", "1", *common, "--clean-share", "1.5"])
+    assert r.exit_code == 2 and "--clean-share 1.5" in r.output
 
 
 def test_sr_heads_hold_out_images_and_score_them_against_bicubic(tmp_path: Path, function_net) -> None:
@@ -404,3 +410,9 @@ def test_sr_heads_hold_out_images_and_score_them_against_bicubic(tmp_path: Path,
     figures = task.validate({"G": bicubic})
     assert figures["gain_vs_bicubic"] == 0.0 and 20 < figures["psnr_y"] < 80 and 0 < figures["ssim_y"] <= 1
     assert set(figures) == {"psnr_y", "ssim_y", "gain_vs_bicubic", "sharpness", "artifact_score"}
+    from ganapps.tasks.realsr import RealSRConfig, RealSRTask
+
+    real_task = RealSRTask(RealSRConfig(scale=2, width=4, depth=1, adv_weight=0.0), crops.samples(1))
+    real_task.val, real_task.val_clean = real, clean  # as build() sets them: the realistic and the clean inputs
+    both = real_task.validate({"G": bicubic})
+    assert both["clean_psnr_y"] == figures["psnr_y"] and both["psnr_y"] != figures["psnr_y"]

@@ -34,6 +34,7 @@ from .head import Head, Schedule, UsageError, option
 
 STEPS_PER_EPOCH = 1000  # an "epoch" of random crops, whatever the folder size
 VAL_IMAGES = 20  # training images held out for validation by default
+CLEAN_SHARE = 0.25  # of training inputs: the clean bicubic downscale, not the realistic chain
 
 
 @dataclass
@@ -63,6 +64,7 @@ class RealSRTask(Task):
             self.discriminators["D"] = UNetDiscriminator(UNetDiscriminatorConfig(ndf=c.ndf))
         self.fixed = samples
         self.val: list[tuple[Tensor, Tensor]] = []  # held-out (realistic LR, HR) pairs, set by build()
+        self.val_clean: list[tuple[Tensor, Tensor]] = []  # the same images downscaled cleanly
 
     def optimizers(self) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer | None]:
         def adam(nets: dict[str, nn.Module]) -> torch.optim.Optimizer:
@@ -100,10 +102,15 @@ class RealSRTask(Task):
 
     def validate(self, generators: dict[str, nn.Module]) -> dict[str, float]:
         """Y-PSNR/SSIM, gain over bicubic, sharpness and grid score on the held-out images,
-        degraded by the seeded realistic chain (the same inputs every epoch)."""
+        degraded by the seeded realistic chain (the same inputs every epoch), and the same figures
+        prefixed ``clean_`` on their clean downscales: a sharp photo must not lose its texture."""
         from ganapps.eval.sr import validate_upscaler
 
-        return validate_upscaler(generators["G"], self.val, self.config.scale) if self.val else {}
+        G, scale = generators["G"], self.config.scale
+        figures = validate_upscaler(G, self.val, scale) if self.val else {}
+        if self.val_clean:
+            figures |= {f"clean_{k}": v for k, v in validate_upscaler(G, self.val_clean, scale).items()}
+        return figures
 
     def exports(self) -> dict[str, str]:
         return {"generator": "G"}
@@ -119,6 +126,9 @@ class RealSRInputs:
     data: list[Path] = option(..., "Folder of HR training photos (repeat --data for several).")
     crop: int = option(128, "HR crop size in pixels (a multiple of the scale and of 8).")
     val: int = option(VAL_IMAGES, "Training images held out for validation (scored each epoch), at most a tenth.")
+    clean_share: float = option(
+        CLEAN_SHARE, "Share of training inputs downscaled cleanly (bicubic only), as a sharp photo is: without them "
+        "fine texture is taken for noise and wiped.")
 
 
 def build(config: RealSRConfig, inputs: RealSRInputs, seed: int, batch_size: int) -> tuple[RealSRTask, Any]:
@@ -128,11 +138,13 @@ def build(config: RealSRConfig, inputs: RealSRInputs, seed: int, batch_size: int
         raise UsageError(f"--crop {inputs.crop} must be a multiple of the scale {config.scale} and of 8 (the U-Net D)")
     from ganapps.eval.sr import validation_pairs
 
-    dataset = RealisticSRCrops(
-        inputs.data, config.scale, inputs.crop, min_items=STEPS_PER_EPOCH * batch_size, seed=seed, val=inputs.val
-    )
+    if not 0.0 <= inputs.clean_share <= 1.0:
+        raise UsageError(f"--clean-share {inputs.clean_share}: a share, from 0 to 1")
+    dataset = RealisticSRCrops(inputs.data, config.scale, inputs.crop, min_items=STEPS_PER_EPOCH * batch_size,
+                               seed=seed, val=inputs.val, clean_share=inputs.clean_share)  # fmt: skip
     task = RealSRTask(config, dataset.samples(config.samples))
     task.val = validation_pairs(dataset.val_paths, config.scale, "realistic")
+    task.val_clean = validation_pairs(dataset.val_paths, config.scale, "clean")
     return task, dataset
 
 
