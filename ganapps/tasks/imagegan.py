@@ -4,8 +4,8 @@ The nets are :mod:`ganapps.nets.imagegan` (resize-conv G, spectrally normalised 
 the hinge loss, Adam at 2e-4 with β = (0.5, 0.999) and one D step per G step (SNGAN's setting C
 for its standard CNN, Miyato et al. 2018, table 1; the β1 = 0 of its ResNet runs goes with five D
 steps per G step, five times the cost), and the trainer keeps an EMA of G (the exported, shipped
-generator). The data is augmented by horizontal flips only: a face is
-symmetric enough, colour or crop jitter would teach G jittered faces.
+generator). The data is augmented by horizontal flips only: a face is symmetric enough, colour or
+crop jitter would teach G jittered faces.
 
 Training photos held out of the run (``--val``) score each epoch by the classifier two-sample test
 (:func:`ganapps.eval.two_sample.two_sample_accuracy`: a fresh small CNN's held-out accuracy at
