@@ -213,12 +213,13 @@ def test_ema_is_decay_times_itself_plus_the_rest_times_the_new_weights(tmp_path)
     cfg = TrainConfig(out=tmp_path, iters=20, batch_size=64, progress=False, precision="fp32", ema=0.9)
     trainer = Trainer(ToyTask(), toy_data(), cfg)
     batch = [next(iter(torch.utils.data.DataLoader(toy_data(), batch_size=64)))]
-    for _ in range(2):  # from the second step on, the average and the live weights differ
+    for step, decay in ((0, 0.1), (1, 2 / 11), (100, 0.9)):  # warmed up: (1 + step) / (10 + step), at most 0.9
+        trainer.step = step
         before = [p.clone() for p in trainer.ema["G"].parameters()]
         trainer.train_step(batch)
         live, avg = list(trainer.task.generators["G"].parameters()), list(trainer.ema["G"].parameters())
         for e0, p, e in zip(before, live, avg):
-            torch.testing.assert_close(e, 0.9 * e0 + 0.1 * p.detach())
+            torch.testing.assert_close(e, decay * e0 + (1 - decay) * p.detach())
     assert not all(torch.equal(a, p) for a, p in zip(avg, live)), "an average, not a copy"
 
 
