@@ -105,6 +105,7 @@ def test_image_gan_holds_out_photos_and_scores_each_epoch_on_them(tmp_path: Path
     assert r.exit_code == 0, r.output
     rows = [json.loads(line) for line in (run / "val.jsonl").read_text().splitlines()]
     assert [row["epoch"] for row in rows] == [1, 2] and all(0.0 <= row["two_sample"] <= 1.0 for row in rows)
+    assert all(row["two_sample_log_loss"] > 0 for row in rows)
     assert (run / "snapshots" / f"step_{rows[-1]['step']:06d}" / "generator.safetensors").is_file()
 
 
@@ -115,6 +116,10 @@ def test_two_sample_test_is_at_chance_for_one_distribution_and_sure_for_two() ->
     a, b = (torch.rand(80, 3, 16, 16, generator=g) * 2 - 1 for _ in range(2))
     assert 0.3 <= two_sample_accuracy(a, b, steps=150) <= 0.7
     assert two_sample_accuracy(a, 0.3 * b, steps=150) > 0.9  # low-contrast "fakes" are easy to spot
+    from ganapps.eval.two_sample import two_sample_test
+
+    same, easy = two_sample_test(a, b, steps=150), two_sample_test(a, 0.3 * b, steps=150)
+    assert easy["log_loss"] < 0.5 * same["log_loss"] and 0.4 < same["log_loss"] < 1.5  # ln 2 ≈ 0.69: a coin
 
 
 def test_eval_generate_reports_two_sample_and_memorisation_for_a_photo_model(tmp_path: Path, monkeypatch) -> None:

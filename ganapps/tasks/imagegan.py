@@ -8,7 +8,7 @@ generator). The data is augmented by horizontal flips only: a face is symmetric 
 crop jitter would teach G jittered faces.
 
 Training photos held out of the run (``--val``) score each epoch by the classifier two-sample test
-(:func:`ganapps.eval.two_sample.two_sample_accuracy`: a fresh small CNN's held-out accuracy at
+(:func:`ganapps.eval.two_sample.two_sample_test`: a fresh small CNN's held-out accuracy at
 telling them from as many samples; 50% = it cannot), so the shipped epoch is chosen on photos the
 run never saw and not on the test faces, which ``ganapps eval generate`` keeps for the final figure.
 """
@@ -91,17 +91,19 @@ class ImageGANTask(Task):
 
     def validate(self, generators: dict[str, nn.Module]) -> dict[str, float]:
         """``two_sample``: the held-out accuracy of a fresh judge telling the validation photos from
-        as many samples of fixed noise (lower is better, 0.5 is the floor)."""
+        as many samples of fixed noise (lower is better, 0.5 is the floor); ``two_sample_log_loss``:
+        its cross-entropy (higher is better, ln 2 at best), graded where the accuracy sits at 1."""
         if self.val is None:
             return {}
-        from ganapps.eval.two_sample import two_sample_accuracy
+        from ganapps.eval.two_sample import two_sample_test
 
         G = generators["G"]
         device = next(G.parameters()).device
         z = torch.randn(len(self.val), self.config.nz, generator=torch.Generator().manual_seed(0))
         fake = torch.cat([G(chunk.to(device)).float().cpu() for chunk in z.split(256)])
         with torch.enable_grad():  # the trainer validates under no_grad; the judge trains
-            return {"two_sample": two_sample_accuracy(self.val, fake)}
+            judged = two_sample_test(self.val, fake)
+        return {"two_sample": judged["accuracy"], "two_sample_log_loss": judged["log_loss"]}
 
     def exports(self) -> dict[str, str]:
         return {"generator": "G"}
