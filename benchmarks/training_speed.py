@@ -135,6 +135,9 @@ class _Items(Dataset):
 def measure(config: Config, precision: str, device: torch.device, compile: bool = False) -> dict[str, Any]:
     """Median seconds per ``train_step`` of ``config`` at ``precision`` on ``device`` (``compile``:
     through ``torch.compile``, whose compiling happens in the warm-up steps, not timed)."""
+    # Each setting compiles afresh: the graphs of the settings before it would otherwise count
+    # towards dynamo's recompile limit, and a late setting would fall back to eager unannounced.
+    torch._dynamo.reset()
     torch.manual_seed(0)
     items = [config.item() for _ in range(config.batch)]
     batch = default_collate(items)

@@ -211,13 +211,15 @@ class Trainer:
     def ema_decay(self) -> float:
         """The EMA's decay at this step: ``cfg.ema``, warmed up as ``(1 + step) / (10 + step)`` below it
         (TensorFlow's ExponentialMovingAverage with ``num_updates``): at 0.999 from the first step the
-        average still held 66% of G's random initialisation after 400 steps, and the per-epoch
+        average still held two thirds of G's random initialisation after 400 steps, and the per-epoch
         samples and validation of a faces run showed noise where G already drew faces."""
         return min(self.cfg.ema, (1 + self.step) / (10 + self.step))
 
     @torch.no_grad()
     def _update_ema(self) -> None:
-        decay = self.ema_decay() if self.ema else 0.0
+        if not self.ema:
+            return
+        decay = self.ema_decay()
         for name, avg in self.ema.items():
             live = ddp.unwrap(self.task.generators[name])
             for a, p in zip(avg.parameters(), live.parameters()):
