@@ -185,7 +185,7 @@ def main() -> None:
         blocks = 9 if args.size >= 256 else 6
         runs = [_cyclegan(args.size, args.ngf[0], 64, blocks), _cut(args.size, args.ngf[0], 64, blocks)]
     elif args.task == "inpaint":
-        runs = [_inpaint(args.size, 32, batch) for batch in args.batch]
+        runs = [_inpaint(args.size, width, batch) for width in args.ngf for batch in args.batch]
     elif args.task == "real-sr":
         runs = [_realsr(args.size, ndf, batch) for batch in args.batch for ndf in (0, 32, 16, 8)]
     elif args.task == "image-gan":
