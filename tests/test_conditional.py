@@ -9,7 +9,13 @@ import torch
 from typer.testing import CliRunner
 
 from ganapps.cli import app
-from ganapps.nets.dcgan import DCGANDiscriminator, DCGANDiscriminatorConfig, DCGANGenerator, DCGANGeneratorConfig
+from ganapps.nets.dcgan import (
+    ConditionalBatchNorm2d,
+    DCGANDiscriminator,
+    DCGANDiscriminatorConfig,
+    DCGANGenerator,
+    DCGANGeneratorConfig,
+)
 from ganapps.pipelines.generate import GeneratePipeline
 from ganapps.prompts import FASHION_WORDS, UnknownPrompt, match_prompt
 
@@ -45,8 +51,10 @@ def test_conditional_generator_uses_its_label_and_needs_one() -> None:
     z = torch.randn(2, 8)
     a, b = g(z, torch.tensor([1, 1])), g(z, torch.tensor([7, 7]))
     assert a.shape == (2, 1, 28, 28) and not torch.allclose(a, b)
-    with torch.no_grad():
-        g.embed.weight.zero_()  # with the embedding gone, labels make no difference: it is what is used
+    with torch.no_grad():  # every class given class 0's scale and shift: labels make no difference, they are what is used
+        for norm in (m for m in g.modules() if isinstance(m, ConditionalBatchNorm2d)):
+            norm.scale.weight.copy_(norm.scale.weight[:1].expand_as(norm.scale.weight))
+            norm.shift.weight.copy_(norm.shift.weight[:1].expand_as(norm.shift.weight))
     assert torch.equal(g(z, torch.tensor([1, 1])), g(z, torch.tensor([7, 7])))
     with pytest.raises(ValueError, match="one label per sample"):
         g(z)
@@ -60,6 +68,9 @@ def test_projection_discriminator_scores_depend_on_the_label() -> None:
     x = torch.randn(3, 1, 28, 28)
     assert d(x, torch.tensor([0, 0, 0])).shape == (3,)
     assert not torch.allclose(d(x, torch.tensor([0, 0, 0])), d(x, torch.tensor([5, 5, 5])))
+    # spectrally normalised, not batch-normalised: each conv's largest singular value is 1
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in d.modules())
+    assert torch.linalg.matrix_norm(d.net[2].weight.detach().flatten(1), ord=2).item() == pytest.approx(1.0, abs=0.05)
 
 
 def test_train_conditional_dcgan_and_generate_from_a_prompt(tmp_path: Path, idx_data: Path) -> None:
