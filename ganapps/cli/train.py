@@ -61,8 +61,8 @@ def _run_flags(head: Head) -> list[tuple[str, Any, Any]]:
             "--batch-size stays the global batch."
         )),
         ("compile_", bool, typer.Option(
-            False, "--compile", help="torch.compile the nets: faster steps after a minute of compiling "
-            "(one CPU thread, bf16: 18% for inpainting, 4% for pix2pix; see the README)."
+            False, "--compile", help="torch.compile the nets after a minute of compiling: faster steps on some "
+            "CPUs, slower on others (see the README; benchmarks/training_speed.py --compile tells)."
         )),
     ]
 
