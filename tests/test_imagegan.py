@@ -42,15 +42,45 @@ def test_unsupported_size_is_refused() -> None:
         ImageGANGenerator(ImageGANGeneratorConfig(image_size=48))
 
 
-def test_discriminator_layers_are_spectrally_normalised() -> None:
-    d = ImageGANDiscriminator(ImageGANDiscriminatorConfig(ndf=4, image_size=32)).train()
+@pytest.mark.parametrize("which", ["G", "D"])
+def test_every_layer_of_both_nets_is_spectrally_normalised(which: str) -> None:
+    if which == "G":
+        net, x = ImageGANGenerator(ImageGANGeneratorConfig(nz=8, ngf=4, image_size=32)), torch.randn(4, 8)
+    else:
+        net, x = ImageGANDiscriminator(ImageGANDiscriminatorConfig(ndf=4, image_size=32)), torch.randn(2, 3, 32, 32)
+    net.train()
     for _ in range(30):  # power iterations converge on the largest singular value
-        d(torch.randn(2, 3, 32, 32))
-    d.eval()
-    for m in d.modules():
-        if isinstance(m, (nn.Conv2d, nn.Linear)):
-            sigma = torch.linalg.matrix_norm(m.weight.flatten(1), ord=2)
-            assert sigma.item() == pytest.approx(1.0, abs=0.05)
+        net(x)
+    net.eval()
+    layers = [m for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    assert len(layers) >= 4
+    for m in layers:
+        sigma = torch.linalg.matrix_norm(m.weight.flatten(1), ord=2)
+        assert sigma.item() == pytest.approx(1.0, abs=0.05)
+
+
+def test_refreshed_statistics_are_those_of_the_generators_own_samples() -> None:
+    from ganapps.tasks.imagegan import ImageGANConfig, ImageGANTask
+
+    task = ImageGANTask(ImageGANConfig(image_size=32, nz=16, width=4))
+    g = ImageGANGenerator(ImageGANGeneratorConfig(nz=16, ngf=4, image_size=32))
+    norms = [m for m in g.modules() if isinstance(m, nn.BatchNorm2d)]
+    for m in norms:  # the statistics of other weights, as an EMA copies them from the live G
+        m.running_mean.fill_(0.5)
+        m.running_var.fill_(3.0)
+    z = torch.randn(256, 16, generator=torch.Generator().manual_seed(5))
+    with torch.no_grad():
+        batch_stats = g.train()(z)
+        task.refresh_statistics({"G": g.eval()})
+        refreshed = g(z)
+    assert not g.training and all(m.momentum == 0.1 for m in norms)
+    assert (refreshed - batch_stats).abs().mean() < 0.1 * batch_stats.std()
+    for m in norms:
+        m.running_mean.fill_(0.5)
+        m.running_var.fill_(3.0)
+    with torch.no_grad():
+        stale = g(z)
+    assert (stale - batch_stats).abs().mean() > 3 * (refreshed - batch_stats).abs().mean()
 
 
 def _faces(folder: Path, n: int = 24, side: int = 40, seed: int = 0) -> Path:
@@ -80,8 +110,11 @@ def test_train_image_gan_then_generate_from_the_exported_ema_generator(tmp_path:
 
     state = load_state(run / "checkpoint.safetensors")
     live, ema = state["nets"]["G"], state["ema"]["G"]
-    assert not torch.equal(live["project.weight"], ema["project.weight"])  # the EMA is what ships
-    assert torch.equal(pipe.net.state_dict()["project.weight"], ema["project.weight"])
+    weight = "project.parametrizations.weight.original"
+    assert not torch.equal(live[weight], ema[weight])  # the EMA is what ships
+    assert torch.equal(pipe.net.state_dict()[weight], ema[weight])
+    # with its own batch-norm statistics: the checkpoint's EMA holds the live G's copies
+    assert not torch.equal(pipe.net.state_dict()["net.0.running_mean"], ema["net.0.running_mean"])
     r = runner.invoke(app, ["generate", "--model", str(run / "generator.safetensors"), "-n", "4", "--out-dir", str(tmp_path / "out")])
     assert r.exit_code == 0, r.output
     assert len(list((tmp_path / "out").glob("*.png"))) == 4

@@ -55,6 +55,11 @@ class Task:
         """Extra metadata for the exported file ``stem`` (task, image size, direction, ...)."""
         return {}
 
+    def refresh_statistics(self, generators: dict[str, nn.Module]) -> None:
+        """Re-measure the running statistics (batch norm) of the EMA ``generators`` before they draw
+        samples or are exported: an average of weights does not match the live nets' statistics,
+        which the trainer copies. Nothing to do for nets without running statistics."""
+
     def validate(self, generators: dict[str, nn.Module]) -> dict[str, float]:
         """Figures on held-out data for ``val.jsonl`` (none by default: nothing is held out)."""
         return {}

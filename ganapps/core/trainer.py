@@ -311,6 +311,7 @@ class Trainer:
         if self.step == self.total_steps and self.dist.is_main:
             # the run's end need not be an epoch's end: the exported weights must be the final ones
             plot_curves(self.metrics.read(), self.out / "curves.png", self.val_log.read())
+            self._refresh_ema_statistics()
             self.export()
         seconds = time.perf_counter() - t0
         done = self.step - start_step
@@ -327,9 +328,14 @@ class Trainer:
         """EMA generators when EMA is on, else the live ones (unwrapped from DDP)."""
         return self.ema or {k: ddp.unwrap(g) for k, g in self.task.generators.items()}
 
+    def _refresh_ema_statistics(self) -> None:
+        if self.ema:
+            self.task.refresh_statistics(self.ema)
+
     def _end_epoch(self, epoch: int) -> None:
         if not self.dist.is_main:
             return
+        self._refresh_ema_statistics()
         self._save_samples(epoch)
         frames = sorted((self.out / "samples").glob("epoch_*.png"))
         write_gif(self.out / "training.gif", frames)

@@ -8,6 +8,9 @@ LeakyReLU in D) with the three changes that buy the most quality per CPU-hour in
 * every layer of D is spectrally normalised (Miyato et al. 2018), which keeps D Lipschitz and its
   gradients useful to G without a gradient penalty's extra backward pass; trained with the hinge
   loss, as SNGAN and BigGAN are;
+* every layer of G is spectrally normalised too (SAGAN, Zhang et al. 2019), which keeps one D step
+  per G step stable: with SN in D alone a 64-px faces run's G collapsed to one sepia face by
+  epoch 13 (`ganapps.tasks.imagegan` has the figures);
 * the task keeps an exponential moving average of G's weights, which ships (Yazıcı et al. 2019).
 """
 from __future__ import annotations
@@ -56,17 +59,14 @@ class ImageGANGenerator(nn.Module):
         self.config = c = config
         levels = _levels(c.image_size)
         self.top = _width(c.ngf, 0, levels)
-        self.project = nn.Linear(c.nz, self.top * 16)
+        self.project = spectral_norm(nn.Linear(c.nz, self.top * 16))
         layers: list[nn.Module] = [nn.BatchNorm2d(self.top), nn.ReLU(True)]
         for i in range(levels):
             cin, cout = _width(c.ngf, i, levels), _width(c.ngf, i + 1, levels)
-            layers += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(cin, cout, 3, padding=1, bias=False),
-                       nn.BatchNorm2d(cout), nn.ReLU(True)]
-        layers += [nn.Conv2d(c.ngf, c.channels, 3, padding=1), nn.Tanh()]
+            layers += [nn.Upsample(scale_factor=2, mode="nearest"),
+                       spectral_norm(nn.Conv2d(cin, cout, 3, padding=1, bias=False)), nn.BatchNorm2d(cout), nn.ReLU(True)]
+        layers += [spectral_norm(nn.Conv2d(c.ngf, c.channels, 3, padding=1)), nn.Tanh()]
         self.net = nn.Sequential(*layers)
-        for m in self.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                nn.init.normal_(m.weight, 0.0, 0.02)
 
     def forward(self, z: Tensor) -> Tensor:
         x = self.project(z.reshape(z.shape[0], self.config.nz))
