@@ -157,7 +157,7 @@ def build(config: ImageGANConfig, inputs: ImageGANInputs, seed: int, batch_size:
 
 
 HEAD = Head(
-    "image-gan", "Unconditional GAN on a folder of photos (faces that are not real): SN discriminator, hinge loss, EMA of G.",
+    "image-gan", "Unconditional GAN on a folder of photos (faces that are not real): spectral norm in G and D, hinge loss, TTUR, EMA of G.",
     ImageGANConfig, ImageGANInputs, build,
     # channels_last: 1.28× faster at 64 px, ngf 32, bf16, one thread (benchmarks/training_speed.py --task image-gan)
     lambda c: Schedule(epochs=40, batch_size=64, ema=0.999, channels_last=True),
