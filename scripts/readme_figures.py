@@ -18,7 +18,9 @@ from ganapps.data.io import Image, from_tensor, read_image, to_tensor
 from ganapps.data.masks import random_mask
 from ganapps.data.sketch import photo_to_sketch
 from ganapps.eval.opencv_inpaint import OPENCV_RADIUS
+from ganapps.eval.two_sample import nearest
 from ganapps.pipelines.faces import detect_faces
+from ganapps.pipelines.generate import GeneratePipeline
 from ganapps.pipelines.inpaint import InpaintPipeline
 from ganapps.pipelines.translate import TranslatePipeline
 from ganapps.pipelines.upscale import UpscalePipeline
@@ -190,11 +192,33 @@ def inpaint_in_photo() -> None:
     save("inpaint-astronaut.jpg", grid([[panel(c, label, side) for c, label in zip(crops, ("original", "masked", "Telea", "ours"))]]))
 
 
+def faces(data: Path) -> None:
+    """Faces that are not real: the seed-0 grid, each of its first eight samples above the training
+    face nearest to it (the memorisation check, shown), and a latent walk."""
+    if (weights := shipped("faces")) is None:
+        return
+    from ganapps.core.logging import write_gif
+    from ganapps.data.datasets import ImageFolder
+
+    pipe = GeneratePipeline(weights)
+    save("faces-grid.jpg", cv2.resize(pipe.grid(32, seed=0), None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST))
+    train = ImageFolder(data / "faces" / "train", pipe.spec.image_size)
+    photos = train.stack(train.files)
+    samples = pipe.tensors(8, seed=0)
+    _, index = nearest(samples, photos)
+    rows = [[panel(from_tensor(t), label) for t in batch]
+            for batch, label in ((samples, "generated"), (photos[index], "nearest in training"))]
+    save("faces-nearest.jpg", grid(rows))
+    frames = pipe.walk(8, seed=0, keyframes=3, steps=10)
+    write_gif(OUT / "faces-walk.gif", frames, ms_per_frame=80)
+    print(f"wrote {OUT / 'faces-walk.gif'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     args = parser.parse_args()
-    for figure in (horse_zebra, facades, sketches, upscale, inpaint):
+    for figure in (horse_zebra, facades, sketches, upscale, inpaint, faces):
         figure(args.data)
     inpaint_in_photo()  # scikit-image's photo, not ../shared
 

@@ -66,11 +66,17 @@ def _small(images: Tensor) -> Tensor:
     return F.interpolate(images.float(), size=(NN_SIDE, NN_SIDE), mode="area").flatten(1)
 
 
-def nearest_distances(queries: Tensor, reference: Tensor) -> Tensor:
-    """RMS pixel distance (on [-1, 1], at ``NN_SIDE`` px) from each query to its nearest reference."""
+def nearest(queries: Tensor, reference: Tensor) -> tuple[Tensor, Tensor]:
+    """For each query, the RMS pixel distance (on [-1, 1], at ``NN_SIDE`` px) to its nearest
+    reference image and that image's index (to show a sample beside the photo it is closest to)."""
     ref = _small(reference)
-    d = torch.cat([torch.cdist(_small(q), ref).min(1).values for q in queries.split(256)])
-    return d / ref.shape[1] ** 0.5
+    d, i = zip(*(torch.cdist(_small(q), ref).min(1) for q in queries.split(256)))
+    return torch.cat(d) / ref.shape[1] ** 0.5, torch.cat(i)
+
+
+def nearest_distances(queries: Tensor, reference: Tensor) -> Tensor:
+    """RMS pixel distance from each query to its nearest reference (:func:`nearest`)."""
+    return nearest(queries, reference)[0]
 
 
 def memorisation(fake: Tensor, train: Tensor, heldout: Tensor) -> dict[str, float]:
